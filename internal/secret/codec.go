@@ -1,0 +1,250 @@
+package secret
+
+import (
+	"encoding/binary"
+	"errors"
+	"time"
+)
+
+// The binary form is what the vault encrypts: a version byte followed by
+// fields, each a one-byte tag, a uvarint length and the bytes. It is several
+// times faster to decode than JSON, which matters when `list` opens ten
+// thousand records. Unknown tags are skipped so newer fields can be added
+// without breaking older readers; absent fields keep their zero value.
+const codecVersion = 1
+
+const (
+	tagID byte = iota + 1
+	tagUID
+	tagName
+	tagURL
+	tagClientID
+	tagClientSecret
+	tagIdentifier
+	tagMethod
+	tagTag
+	tagNotes
+	tagOwner
+	tagOwnerKey
+	tagPermission
+	tagCreated
+	tagUpdated
+	tagLastUsed
+	tagAccess
+	tagRevision
+	tagSyncedRevision
+)
+
+const (
+	accName byte = iota + 1
+	accRecipient
+	accPermission
+	accGranted
+	accRevoked
+)
+
+// ErrCorrupt is returned by UnmarshalBinary for bytes that are not a record.
+var ErrCorrupt = errors.New("malformed record encoding")
+
+type encoder struct{ b []byte }
+
+func (e *encoder) bytes(tag byte, v []byte) {
+	if len(v) == 0 {
+		return
+	}
+	e.b = append(e.b, tag)
+	e.b = binary.AppendUvarint(e.b, uint64(len(v)))
+	e.b = append(e.b, v...)
+}
+
+func (e *encoder) str(tag byte, v string) {
+	if v == "" {
+		return
+	}
+	e.b = append(e.b, tag)
+	e.b = binary.AppendUvarint(e.b, uint64(len(v)))
+	e.b = append(e.b, v...)
+}
+
+func (e *encoder) uint(tag byte, v uint64) {
+	if v == 0 {
+		return
+	}
+	var tmp [binary.MaxVarintLen64]byte
+	e.bytes(tag, binary.AppendUvarint(tmp[:0], v))
+}
+
+func (e *encoder) time(tag byte, t time.Time) {
+	if t.IsZero() {
+		return
+	}
+	var tmp [binary.MaxVarintLen64]byte
+	e.bytes(tag, binary.AppendVarint(tmp[:0], t.UnixNano()))
+}
+
+// MarshalBinary encodes the record, client secret included. The result is
+// plaintext: callers must encrypt it.
+func (r *Record) MarshalBinary() ([]byte, error) {
+	e := encoder{b: make([]byte, 0, 256+len(r.Notes)+len(r.ClientSecret.b))}
+	e.b = append(e.b, codecVersion)
+	e.str(tagID, r.ID)
+	e.str(tagUID, r.UID)
+	e.str(tagName, r.Name)
+	e.str(tagURL, r.URL)
+	e.str(tagClientID, r.ClientID)
+	e.bytes(tagClientSecret, r.ClientSecret.b)
+	e.str(tagIdentifier, r.Identifier)
+	e.str(tagMethod, r.Method)
+	for _, t := range r.Tags {
+		e.str(tagTag, t)
+	}
+	e.str(tagNotes, r.Notes)
+	e.str(tagOwner, r.Owner)
+	e.str(tagOwnerKey, r.OwnerKey)
+	e.str(tagPermission, string(r.Permission))
+	e.time(tagCreated, r.CreatedAt)
+	e.time(tagUpdated, r.UpdatedAt)
+	e.time(tagLastUsed, r.LastUsedAt)
+	for _, a := range r.Access {
+		ae := encoder{}
+		ae.str(accName, a.Name)
+		ae.str(accRecipient, a.Recipient)
+		ae.str(accPermission, string(a.Permission))
+		ae.time(accGranted, a.GrantedAt)
+		ae.time(accRevoked, a.RevokedAt)
+		// An access entry always gets written, even when all its fields
+		// are empty, so the list keeps its length.
+		e.b = append(e.b, tagAccess)
+		e.b = binary.AppendUvarint(e.b, uint64(len(ae.b)))
+		e.b = append(e.b, ae.b...)
+	}
+	e.uint(tagRevision, r.Revision)
+	e.uint(tagSyncedRevision, r.SyncedRevision)
+	return e.b, nil
+}
+
+type decoder struct{ b []byte }
+
+// next returns the next field; ok is false at the end.
+func (d *decoder) next() (tag byte, v []byte, ok bool, err error) {
+	if len(d.b) == 0 {
+		return 0, nil, false, nil
+	}
+	tag = d.b[0]
+	n, w := binary.Uvarint(d.b[1:])
+	if w <= 0 || n > uint64(len(d.b)-1-w) {
+		return 0, nil, false, ErrCorrupt
+	}
+	v = d.b[1+w : 1+w+int(n)]
+	d.b = d.b[1+w+int(n):]
+	return tag, v, true, nil
+}
+
+func decodeUint(v []byte) (uint64, error) {
+	n, w := binary.Uvarint(v)
+	if w <= 0 || w != len(v) {
+		return 0, ErrCorrupt
+	}
+	return n, nil
+}
+
+func decodeTime(v []byte) (time.Time, error) {
+	n, w := binary.Varint(v)
+	if w <= 0 || w != len(v) {
+		return time.Time{}, ErrCorrupt
+	}
+	return time.Unix(0, n).UTC(), nil
+}
+
+// UnmarshalBinary decodes bytes made by MarshalBinary into r, replacing its
+// contents. It returns ErrCorrupt for malformed input and never panics.
+func (r *Record) UnmarshalBinary(b []byte) error {
+	if len(b) == 0 || b[0] != codecVersion {
+		return ErrCorrupt
+	}
+	*r = Record{}
+	d := decoder{b: b[1:]}
+	for {
+		tag, v, ok, err := d.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		switch tag {
+		case tagID:
+			r.ID = string(v)
+		case tagUID:
+			r.UID = string(v)
+		case tagName:
+			r.Name = string(v)
+		case tagURL:
+			r.URL = string(v)
+		case tagClientID:
+			r.ClientID = string(v)
+		case tagClientSecret:
+			r.ClientSecret = NewValueBytes(v)
+		case tagIdentifier:
+			r.Identifier = string(v)
+		case tagMethod:
+			r.Method = string(v)
+		case tagTag:
+			r.Tags = append(r.Tags, string(v))
+		case tagNotes:
+			r.Notes = string(v)
+		case tagOwner:
+			r.Owner = string(v)
+		case tagOwnerKey:
+			r.OwnerKey = string(v)
+		case tagPermission:
+			r.Permission = Permission(v)
+		case tagCreated:
+			r.CreatedAt, err = decodeTime(v)
+		case tagUpdated:
+			r.UpdatedAt, err = decodeTime(v)
+		case tagLastUsed:
+			r.LastUsedAt, err = decodeTime(v)
+		case tagRevision:
+			r.Revision, err = decodeUint(v)
+		case tagSyncedRevision:
+			r.SyncedRevision, err = decodeUint(v)
+		case tagAccess:
+			var a Access
+			a, err = decodeAccess(v)
+			r.Access = append(r.Access, a)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func decodeAccess(b []byte) (Access, error) {
+	var a Access
+	d := decoder{b: b}
+	for {
+		tag, v, ok, err := d.next()
+		if err != nil {
+			return a, err
+		}
+		if !ok {
+			return a, nil
+		}
+		switch tag {
+		case accName:
+			a.Name = string(v)
+		case accRecipient:
+			a.Recipient = string(v)
+		case accPermission:
+			a.Permission = Permission(v)
+		case accGranted:
+			a.GrantedAt, err = decodeTime(v)
+		case accRevoked:
+			a.RevokedAt, err = decodeTime(v)
+		}
+		if err != nil {
+			return a, err
+		}
+	}
+}

@@ -1,0 +1,320 @@
+// Package secret defines the API-secret record kept in a mysafe vault: its
+// fields, the rules they obey, the JSON shape shown to users and scripts, and
+// the compact binary form the vault encrypts.
+//
+// The package knows nothing about storage, encryption or the command line.
+package secret
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Permission is what a user may do with a record.
+type Permission string
+
+// The permissions a record can carry. A record I created is PermOwner; a
+// record imported from a share bundle carries the permission it was shared
+// with.
+const (
+	PermOwner Permission = "owner"
+	PermView  Permission = "view"
+	PermEdit  Permission = "edit"
+)
+
+// ParsePermission accepts "view" or "edit" in any case.
+func ParsePermission(s string) (Permission, error) {
+	switch p := Permission(strings.ToLower(strings.TrimSpace(s))); p {
+	case PermView, PermEdit:
+		return p, nil
+	}
+	return "", &FieldError{Field: "permission", Msg: fmt.Sprintf("unknown permission %q (want view or edit)", s)}
+}
+
+// Access is one entry of a record's "users with access" list.
+type Access struct {
+	Name       string     // contact name, or the owner's name
+	Recipient  string     // the user's public key, empty for the local owner
+	Permission Permission // owner, view or edit
+	GrantedAt  time.Time
+	RevokedAt  time.Time // zero while access stands
+}
+
+// Revoked reports whether access was withdrawn.
+func (a Access) Revoked() bool { return !a.RevokedAt.IsZero() }
+
+// Record is one API secret.
+type Record struct {
+	ID           string // vault-local id, 16 hex digits
+	UID          string // id shared by every copy of this record across vaults, 32 hex digits
+	Name         string
+	URL          string
+	ClientID     string
+	ClientSecret Value
+	Identifier   string
+	Method       string
+	Tags         []string
+	Notes        string
+
+	Owner      string     // the owner's name
+	OwnerKey   string     // the owner's public sharing key; empty when the vault's own user owns it
+	Permission Permission // what this vault's user may do with it
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	LastUsedAt time.Time // zero when never revealed
+	Access     []Access
+
+	// Revision counts changes to the shared fields (everything a share bundle
+	// carries). SyncedRevision is the revision last received or sent through a
+	// share bundle; Revision > SyncedRevision means local changes not yet shared.
+	Revision       uint64
+	SyncedRevision uint64
+}
+
+// Methods lists the accepted HTTP methods.
+var Methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+
+// Limits on field sizes, generous for real use but keeping a record small.
+const (
+	MaxNameLen   = 256
+	MaxFieldLen  = 4096
+	MaxNotesLen  = 64 << 10
+	MaxSecretLen = 64 << 10
+	MaxTagLen    = 64
+	MaxTags      = 64
+)
+
+// FieldError reports an invalid field value. Its message names the field and
+// never contains the client secret.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// ErrInvalid is wrapped by every validation error, so callers can map all of
+// them to one exit code with errors.Is.
+var ErrInvalid = errors.New("invalid input")
+
+// Is makes errors.Is(err, ErrInvalid) true for a *FieldError.
+func (e *FieldError) Is(target error) bool { return target == ErrInvalid }
+
+// NewID returns a fresh vault-local record id.
+func NewID() string { return randomHex(8) }
+
+// NewUID returns a fresh cross-vault record id.
+func NewUID() string { return randomHex(16) }
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("mysafe: system random source failed: " + err.Error())
+	}
+	return hex.EncodeToString(b)
+}
+
+// LooksLikeID reports whether s has the shape of a record id.
+func LooksLikeID(s string) bool {
+	if len(s) != 16 {
+		return false
+	}
+	_, err := hex.DecodeString(s)
+	return err == nil
+}
+
+// NormalizeMethod returns the upper-case method, or an error for an unknown one.
+// An empty method stays empty.
+func NormalizeMethod(m string) (string, error) {
+	m = strings.ToUpper(strings.TrimSpace(m))
+	if m == "" || slices.Contains(Methods, m) {
+		return m, nil
+	}
+	return "", &FieldError{Field: "method", Msg: fmt.Sprintf("unknown HTTP method %q (want one of %s)", m, strings.Join(Methods, ", "))}
+}
+
+// ValidateTag checks one tag: a non-empty word with no spaces or commas.
+func ValidateTag(t string) error {
+	switch {
+	case t == "":
+		return &FieldError{Field: "tag", Msg: "empty tag"}
+	case len(t) > MaxTagLen:
+		return &FieldError{Field: "tag", Msg: fmt.Sprintf("tag longer than %d bytes", MaxTagLen)}
+	case !utf8.ValidString(t):
+		return &FieldError{Field: "tag", Msg: "tag is not valid UTF-8"}
+	case strings.IndexFunc(t, func(r rune) bool { return r == ',' || unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		return &FieldError{Field: "tag", Msg: fmt.Sprintf("tag %q has a space or comma (tags are single words)", t)}
+	}
+	return nil
+}
+
+// NormalizeTags validates tags, folds duplicates (compared without regard to
+// case, keeping the first spelling) and sorts them.
+func NormalizeTags(tags []string) ([]string, error) {
+	var out []string
+	for _, t := range tags {
+		t = strings.TrimSpace(t)
+		if err := ValidateTag(t); err != nil {
+			return nil, err
+		}
+		if !HasTag(out, t) {
+			out = append(out, t)
+		}
+	}
+	if len(out) > MaxTags {
+		return nil, &FieldError{Field: "tags", Msg: fmt.Sprintf("more than %d tags", MaxTags)}
+	}
+	SortTags(out)
+	return out, nil
+}
+
+// SortTags sorts tags case-insensitively.
+func SortTags(tags []string) {
+	slices.SortFunc(tags, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+}
+
+// HasTag reports whether tags holds t, compared without regard to case.
+func HasTag(tags []string, t string) bool {
+	return slices.ContainsFunc(tags, func(x string) bool { return strings.EqualFold(x, t) })
+}
+
+// SameIdentifier reports whether two identifiers collide. Identifiers are
+// compared without regard to case, so "Payments" and "payments" cannot both
+// exist: a user typing either one must reach one record.
+func SameIdentifier(a, b string) bool { return a != "" && strings.EqualFold(a, b) }
+
+func checkLine(field, v string, max int, required bool) error {
+	if required && strings.TrimSpace(v) == "" {
+		return &FieldError{Field: field, Msg: "required"}
+	}
+	if len(v) > max {
+		return &FieldError{Field: field, Msg: fmt.Sprintf("longer than %d bytes", max)}
+	}
+	if !utf8.ValidString(v) {
+		return &FieldError{Field: field, Msg: "not valid UTF-8"}
+	}
+	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		return &FieldError{Field: field, Msg: "contains a control character such as a newline or tab"}
+	}
+	return nil
+}
+
+// ValidateURL checks that u is an absolute http or https URL with a host.
+func ValidateURL(u string) error {
+	if err := checkLine("url", u, MaxFieldLen, true); err != nil {
+		return err
+	}
+	p, err := url.Parse(u)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		return &FieldError{Field: "url", Msg: fmt.Sprintf("%q is not an absolute http(s) URL (for example https://api.example.com/v1)", u)}
+	}
+	return nil
+}
+
+// ValidateIdentifier checks an identifier: optional, one line, no spaces.
+func ValidateIdentifier(id string) error {
+	if err := checkLine("identifier", id, MaxNameLen, false); err != nil {
+		return err
+	}
+	if strings.IndexFunc(id, unicode.IsSpace) >= 0 {
+		return &FieldError{Field: "identifier", Msg: fmt.Sprintf("%q has a space (identifiers are single words)", id)}
+	}
+	return nil
+}
+
+// Normalize trims and canonicalizes the user-editable fields and validates
+// the whole record. It returns a *FieldError for the first problem found.
+func (r *Record) Normalize() error {
+	r.Name = strings.TrimSpace(r.Name)
+	r.URL = strings.TrimSpace(r.URL)
+	r.ClientID = strings.TrimSpace(r.ClientID)
+	r.Identifier = strings.TrimSpace(r.Identifier)
+	if err := checkLine("name", r.Name, MaxNameLen, true); err != nil {
+		return err
+	}
+	if err := ValidateURL(r.URL); err != nil {
+		return err
+	}
+	if err := checkLine("client-id", r.ClientID, MaxFieldLen, true); err != nil {
+		return err
+	}
+	if err := ValidateIdentifier(r.Identifier); err != nil {
+		return err
+	}
+	m, err := NormalizeMethod(r.Method)
+	if err != nil {
+		return err
+	}
+	r.Method = m
+	tags, err := NormalizeTags(r.Tags)
+	if err != nil {
+		return err
+	}
+	r.Tags = tags
+	if len(r.Notes) > MaxNotesLen || !utf8.ValidString(r.Notes) {
+		return &FieldError{Field: "notes", Msg: fmt.Sprintf("must be UTF-8 text of at most %d bytes", MaxNotesLen)}
+	}
+	if len(r.ClientSecret.b) > MaxSecretLen {
+		return &FieldError{Field: "client-secret", Msg: fmt.Sprintf("longer than %d bytes", MaxSecretLen)}
+	}
+	return nil
+}
+
+// Mine reports whether the vault's own user owns the record.
+func (r *Record) Mine() bool { return r.Permission == PermOwner || r.Permission == "" }
+
+// CanEdit reports whether the vault's user may change the shared fields.
+func (r *Record) CanEdit() bool { return r.Mine() || r.Permission == PermEdit }
+
+// Clone returns a deep copy.
+func (r *Record) Clone() *Record {
+	c := *r
+	c.Tags = slices.Clone(r.Tags)
+	c.Access = slices.Clone(r.Access)
+	c.ClientSecret = NewValueBytes(r.ClientSecret.b)
+	return &c
+}
+
+// Field names accepted by reveal --field and the import/export columns.
+const (
+	FieldName         = "name"
+	FieldURL          = "url"
+	FieldClientID     = "client-id"
+	FieldClientSecret = "client-secret"
+	FieldIdentifier   = "identifier"
+	FieldMethod       = "method"
+	FieldNotes        = "notes"
+)
+
+// RevealFields lists the fields reveal --field accepts.
+var RevealFields = []string{FieldClientSecret, FieldClientID, FieldURL, FieldIdentifier, FieldName, FieldMethod, FieldNotes}
+
+// FieldValue returns the named field. The underscore spelling (client_id) is
+// accepted too.
+func (r *Record) FieldValue(field string) (string, error) {
+	switch strings.ReplaceAll(strings.ToLower(field), "_", "-") {
+	case FieldClientSecret, "secret":
+		return r.ClientSecret.Reveal(), nil
+	case FieldClientID:
+		return r.ClientID, nil
+	case FieldURL:
+		return r.URL, nil
+	case FieldIdentifier:
+		return r.Identifier, nil
+	case FieldName:
+		return r.Name, nil
+	case FieldMethod:
+		return r.Method, nil
+	case FieldNotes:
+		return r.Notes, nil
+	}
+	return "", &FieldError{Field: "field", Msg: fmt.Sprintf("unknown field %q (want one of %s)", field, strings.Join(RevealFields, ", "))}
+}
