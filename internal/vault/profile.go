@@ -1,0 +1,46 @@
+package vault
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"strings"
+
+	"filippo.io/age"
+	"golang.org/x/crypto/ssh"
+)
+
+// newProfile makes the owner's sharing keys: an age X25519 identity, an age
+// post-quantum hybrid identity and an Ed25519 signing key. They are separate
+// from the vault identity, so sharing a public key never exposes anything
+// that protects the vault's own records.
+func newProfile(owner string) (*Profile, PublicKeys, error) {
+	sharing, err := age.GenerateX25519Identity()
+	if err != nil {
+		return nil, PublicKeys{}, err
+	}
+	pq, err := age.GenerateHybridIdentity()
+	if err != nil {
+		return nil, PublicKeys{}, err
+	}
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, PublicKeys{}, err
+	}
+	sshPub, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		return nil, PublicKeys{}, err
+	}
+	p := &Profile{
+		Owner:           owner,
+		SharingIdentity: sharing.String(),
+		PQIdentity:      pq.String(),
+		SigningSeed:     priv.Seed(),
+	}
+	keys := PublicKeys{
+		Sharing:     sharing.Recipient().String(),
+		SharingPQ:   pq.Recipient().String(),
+		Signing:     strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub))),
+		SigningHash: ssh.FingerprintSHA256(sshPub),
+	}
+	return p, keys, nil
+}

@@ -1,0 +1,263 @@
+package vault
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"filippo.io/age"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/mysafe/mysafe/internal/secret"
+)
+
+const testWorkFactor = 10
+
+var pass = []byte("correct horse battery staple")
+
+func newVault(t testing.TB) (*Vault, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "sub", "vault.db")
+	v, err := Create(path, CreateOptions{Owner: "alice", Passphrase: pass, ScryptWorkFactor: testWorkFactor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v, path
+}
+
+func rec(name, ident string) *secret.Record {
+	r := &secret.Record{Name: name, URL: "https://api.example.com", ClientID: "cid-" + name, Identifier: ident,
+		ClientSecret: secret.NewValue("s3cret-" + name), Permission: secret.PermOwner, Owner: "alice"}
+	if err := r.Normalize(); err != nil {
+		panic(err)
+	}
+	return r
+}
+
+func add(t testing.TB, v *Vault, r *secret.Record) {
+	t.Helper()
+	if err := v.Update(func(tx *Tx) error { return tx.Put(r) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func reopen(t *testing.T, path string) (*Vault, error) {
+	t.Helper()
+	v, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { v.Close() })
+	return v, v.UnlockWithPassphrase(pass)
+}
+
+func TestCreateRefusesExistingAndSetsModes(t *testing.T) {
+	v, path := newVault(t)
+	v.Close()
+	if _, err := Create(path, CreateOptions{Passphrase: pass, ScryptWorkFactor: testWorkFactor}); !errors.Is(err, ErrExists) {
+		t.Fatalf("second Create: %v, want ErrExists", err)
+	}
+	fi, _ := os.Stat(path)
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("vault mode %v, want 0600", fi.Mode().Perm())
+	}
+	di, _ := os.Stat(filepath.Dir(path))
+	if di.Mode().Perm() != 0o700 {
+		t.Errorf("folder mode %v, want 0700", di.Mode().Perm())
+	}
+}
+
+func TestRoundTripAndUnlock(t *testing.T) {
+	v, path := newVault(t)
+	add(t, v, rec("payments", "pay"))
+	ident := v.Identity()
+	v.Close()
+
+	v2, err := reopen(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got *secret.Record
+	v2.View(func(tx *Tx) error { got, err = tx.Find("pay"); return err })
+	if err != nil || got.Name != "payments" || got.ClientSecret.Reveal() != "s3cret-payments" {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+	v2.Close()
+
+	v3, _ := Open(path, Options{})
+	defer v3.Close()
+	if err := v3.UnlockWithPassphrase([]byte("wrong")); !errors.Is(err, ErrLocked) {
+		t.Fatalf("wrong passphrase: %v, want ErrLocked", err)
+	}
+	other, _ := age.GenerateX25519Identity()
+	if err := v3.UnlockWithIdentity(other.String()); !errors.Is(err, ErrLocked) {
+		t.Fatalf("wrong identity: %v, want ErrLocked", err)
+	}
+	if err := v3.UnlockWithIdentity(ident); err != nil {
+		t.Fatalf("identity unlock: %v", err)
+	}
+}
+
+func TestIdentifierIsUnique(t *testing.T) {
+	v, path := newVault(t)
+	add(t, v, rec("a", "shared-id"))
+	v.Close()
+	before, _ := os.ReadFile(path)
+	v, _ = reopen(t, path)
+	err := v.Update(func(tx *Tx) error { return tx.Put(rec("b", "SHARED-ID")) })
+	var ce *ConflictError
+	if !errors.As(err, &ce) || !errors.Is(err, ErrConflict) {
+		t.Fatalf("duplicate identifier: %v, want ConflictError", err)
+	}
+	v.Close()
+	after, _ := os.ReadFile(path)
+	if !bytes.Equal(before, after) {
+		t.Fatal("a refused write changed the file")
+	}
+}
+
+func TestNothingReadableInFile(t *testing.T) {
+	v, path := newVault(t)
+	r := rec("UniqueNameXYZ", "ident-QWERTY")
+	r.Tags = []string{"tagPLUGH"}
+	r.Notes = "notesXYZZY"
+	add(t, v, r)
+	v.Close()
+	raw, _ := os.ReadFile(path)
+	for _, s := range []string{"UniqueNameXYZ", "ident-QWERTY", "tagPLUGH", "notesXYZZY", "s3cret-", "api.example.com", "cid-", "alice"} {
+		if bytes.Contains(raw, []byte(s)) || bytes.Contains(bytes.ToLower(raw), bytes.ToLower([]byte(s))) {
+			t.Errorf("%q is readable in the vault file", s)
+		}
+	}
+}
+
+// rawRecords returns the sealed values as stored.
+func rawRecords(t *testing.T, path string) map[string][]byte {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	out := map[string][]byte{}
+	db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRecords).ForEach(func(k, v []byte) error {
+			out[string(k)] = bytes.Clone(v)
+			return nil
+		})
+	})
+	return out
+}
+
+func writeRaw(t *testing.T, path string, fn func(b *bolt.Bucket) error) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(func(tx *bolt.Tx) error { return fn(tx.Bucket(bucketRecords)) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTamperingIsRejected(t *testing.T) {
+	setup := func(t *testing.T) (string, *secret.Record, *secret.Record) {
+		v, path := newVault(t)
+		a, b := rec("alpha", "a"), rec("beta", "b")
+		add(t, v, a)
+		add(t, v, b)
+		v.Close()
+		return path, a, b
+	}
+	t.Run("swapped ciphertexts", func(t *testing.T) {
+		path, a, b := setup(t)
+		raw := rawRecords(t, path)
+		ka, kb := mustHex(a.ID), mustHex(b.ID)
+		writeRaw(t, path, func(bk *bolt.Bucket) error {
+			bk.Put(ka, raw[string(kb)])
+			return bk.Put(kb, raw[string(ka)])
+		})
+		if _, err := reopen(t, path); !errors.Is(err, ErrTampered) {
+			t.Fatalf("swap: %v, want ErrTampered", err)
+		}
+	})
+	t.Run("old version replayed", func(t *testing.T) {
+		path, a, _ := setup(t)
+		old := rawRecords(t, path)[string(mustHex(a.ID))]
+		v, err := reopen(t, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.Name = "alpha renamed"
+		add(t, v, a)
+		v.Close()
+		writeRaw(t, path, func(bk *bolt.Bucket) error { return bk.Put(mustHex(a.ID), old) })
+		if _, err := reopen(t, path); !errors.Is(err, ErrTampered) {
+			t.Fatalf("replay: %v, want ErrTampered", err)
+		}
+	})
+	t.Run("record forged with a public key", func(t *testing.T) {
+		path, _, _ := setup(t)
+		v, _ := Open(path, Options{})
+		pub, _ := v.PublicKeys()
+		v.Close()
+		r, _ := age.ParseX25519Recipient(pub.Sharing)
+		var buf bytes.Buffer
+		w, _ := age.Encrypt(&buf, r)
+		forged := rec("forged", "")
+		forged.ID = "0123456789abcdef"
+		pt, _ := forged.MarshalBinary()
+		w.Write(pt)
+		w.Close()
+		writeRaw(t, path, func(bk *bolt.Bucket) error { return bk.Put(mustHex(forged.ID), buf.Bytes()) })
+		if _, err := reopen(t, path); !errors.Is(err, ErrTampered) {
+			t.Fatalf("forgery: %v, want ErrTampered", err)
+		}
+	})
+	t.Run("record removed", func(t *testing.T) {
+		path, a, _ := setup(t)
+		writeRaw(t, path, func(bk *bolt.Bucket) error { return bk.Delete(mustHex(a.ID)) })
+		if _, err := reopen(t, path); !errors.Is(err, ErrTampered) {
+			t.Fatalf("removal: %v, want ErrTampered", err)
+		}
+	})
+}
+
+func mustHex(id string) []byte {
+	b, err := hex.DecodeString(id)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func TestChangePassphraseKeepsRecords(t *testing.T) {
+	v, path := newVault(t)
+	add(t, v, rec("a", "a"))
+	if err := v.ChangePassphrase([]byte("new pass"), testWorkFactor); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	v2, _ := Open(path, Options{})
+	defer v2.Close()
+	if err := v2.UnlockWithPassphrase(pass); !errors.Is(err, ErrLocked) {
+		t.Fatalf("old passphrase: %v", err)
+	}
+	if err := v2.UnlockWithPassphrase([]byte("new pass")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSecondWriterTimesOut(t *testing.T) {
+	v, path := newVault(t)
+	defer v.Close()
+	_, err := Open(path, Options{LockTimeout: 100 * time.Millisecond})
+	if !errors.Is(err, ErrInUse) {
+		t.Fatalf("second open: %v, want ErrInUse", err)
+	}
+}
