@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mysafe/mysafe/internal/secret"
+	"github.com/mysafe/mysafe/internal/term"
+	"github.com/mysafe/mysafe/internal/vault"
+)
+
+// AddOptions are the inputs of `mysafe add api-secret`.
+type AddOptions struct {
+	F          *Factory
+	Name       string
+	URL        string
+	ClientID   string
+	Identifier string
+	Method     string
+	Tags       []string
+	Notes      string
+	Secret     secretSource
+	JSON       bool
+}
+
+// NewCmdAdd builds `mysafe add` and its `api-secret` subcommand.
+func NewCmdAdd(f *Factory) *cobra.Command {
+	add := &cobra.Command{
+		Use:   "add",
+		Short: "Add an item to the vault",
+		Args:  exactArgs(0, "a kind of item (api-secret)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return usageErr("say what to add: `mysafe add api-secret`")
+		},
+	}
+	add.AddCommand(NewCmdAddAPISecret(f, nil))
+	return add
+}
+
+// NewCmdAddAPISecret builds `mysafe add api-secret`.
+func NewCmdAddAPISecret(f *Factory, runF func(*AddOptions) error) *cobra.Command {
+	opts := &AddOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "api-secret",
+		Short: "Add an API secret",
+		Long: `Add an API secret. Name, URL and client ID are required; at a terminal,
+missing ones are asked for, and so is the client secret (without echo).
+Without a terminal, give the client secret with --client-secret-stdin or
+--client-secret-file: it is never accepted as a flag value.`,
+		Example: `  mysafe add api-secret --name payments-prod --url https://api.pay.example/v2 \
+    --client-id app-42 --identifier payments-prod --method post --tag prod --tag payments \
+    --client-secret-file ./secret.txt`,
+		Args: exactArgs(0, "no arguments (use flags)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return addRun(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Name, "name", "", "name of the API secret (required)")
+	fl.StringVar(&opts.URL, "url", "", "absolute http(s) URL of the API (required)")
+	fl.StringVar(&opts.ClientID, "client-id", "", "client ID (required)")
+	fl.StringVar(&opts.Identifier, "identifier", "", "identifier, unique in the vault")
+	fl.StringVar(&opts.Method, "method", "", "HTTP method: GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS")
+	fl.StringArrayVar(&opts.Tags, "tag", nil, "tag (repeatable)")
+	fl.StringVar(&opts.Notes, "notes", "", "free-text notes")
+	fl.BoolVar(&opts.JSON, "json", false, "print the saved record as JSON")
+	opts.Secret.addFlags(cmd)
+	return cmd
+}
+
+func addRun(o *AddOptions) error {
+	f := o.F
+	r := &secret.Record{
+		Name: o.Name, URL: o.URL, ClientID: o.ClientID, Identifier: o.Identifier,
+		Method: o.Method, Tags: o.Tags, Notes: o.Notes,
+	}
+	prompt := f.IO.CanPrompt()
+	for _, q := range []struct {
+		field, label string
+		dst          *string
+		check        func(string) error
+	}{
+		{"--name", "Name", &r.Name, nil},
+		{"--url", "URL", &r.URL, secret.ValidateURL},
+		{"--client-id", "Client ID", &r.ClientID, nil},
+	} {
+		if *q.dst != "" {
+			continue
+		}
+		if !prompt {
+			return usageErr(fmt.Sprintf("missing required %s (no terminal to ask for it)", q.field))
+		}
+		for *q.dst == "" {
+			ans, err := f.Prompter.Line(q.label + ": ")
+			if err != nil {
+				return err
+			}
+			if q.check != nil && ans != "" {
+				if err := q.check(ans); err != nil {
+					fmt.Fprintln(f.IO.ErrOut, "mysafe: "+err.Error())
+					continue
+				}
+			}
+			*q.dst = ans
+		}
+	}
+	if o.Secret.given() {
+		v, err := o.Secret.read(f.IO)
+		if err != nil {
+			return err
+		}
+		r.ClientSecret = v
+	} else if prompt {
+		b, err := f.Prompter.Secret("Client secret (input hidden, empty for none): ")
+		if err != nil {
+			return err
+		}
+		r.ClientSecret = secret.NewValueBytes(b)
+	}
+	if err := r.Normalize(); err != nil {
+		return err
+	}
+
+	v, err := f.OpenVault(false)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	err = v.Update(func(tx *vault.Tx) error {
+		p, err := tx.Profile()
+		if err != nil {
+			return err
+		}
+		now := tx.Now()
+		r.Owner = p.Owner
+		r.Permission = secret.PermOwner
+		r.CreatedAt, r.UpdatedAt = now, now
+		r.Revision = 1
+		r.Access = []secret.Access{{Name: p.Owner, Permission: secret.PermOwner, GrantedAt: now}}
+		return tx.Put(r)
+	})
+	if err != nil {
+		return conflictHint(err)
+	}
+	return printSaved(f.IO, r, o.JSON)
+}
+
+func printSaved(io *term.IOStreams, r *secret.Record, asJSON bool) error {
+	if asJSON {
+		return writeJSON(io.Out, r.ToJSON())
+	}
+	fmt.Fprintf(io.Out, "API secret saved: %s\n", describe(r))
+	return nil
+}
+
+// describe names a record for messages: its name, id and identifier.
+func describe(r *secret.Record) string {
+	s := fmt.Sprintf("%s (id %s", r.Name, r.ID)
+	if r.Identifier != "" {
+		s += ", identifier " + r.Identifier
+	}
+	return s + ")"
+}
+
+func conflictHint(err error) error {
+	var ce *vault.ConflictError
+	if asErr(err, &ce) {
+		return withHint(errConflict, err, "choose another --identifier")
+	}
+	return err
+}
+
+func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

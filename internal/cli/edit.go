@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mysafe/mysafe/internal/secret"
+	"github.com/mysafe/mysafe/internal/vault"
+)
+
+// EditOptions are the inputs of `mysafe edit`. A nil field is left alone.
+type EditOptions struct {
+	F          *Factory
+	Ref        string
+	Name       *string
+	URL        *string
+	ClientID   *string
+	Identifier *string
+	Method     *string
+	Notes      *string
+	Secret     secretSource
+}
+
+// NewCmdEdit builds `mysafe edit`.
+func NewCmdEdit(f *Factory, runF func(*EditOptions) error) *cobra.Command {
+	opts := &EditOptions{F: f}
+	var name, url, clientID, identifier, method, notes string
+	cmd := &cobra.Command{
+		Use:   "edit REF",
+		Short: "Change fields of an API secret",
+		Long: `Change only the fields given; everything else stays as it is. An empty
+--identifier, --method or --notes clears that field. Tags are changed with
+` + "`mysafe tag`" + `.`,
+		Example: "  mysafe edit payments-prod --url https://api.pay.example/v3\n  mysafe edit payments-prod --client-secret-stdin < new-secret.txt",
+		Args:    exactArgs(1, "one REF"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Ref = args[0]
+			fl := cmd.Flags()
+			for flag, pair := range map[string]struct {
+				dst **string
+				val *string
+			}{
+				"name": {&opts.Name, &name}, "url": {&opts.URL, &url}, "client-id": {&opts.ClientID, &clientID},
+				"identifier": {&opts.Identifier, &identifier}, "method": {&opts.Method, &method}, "notes": {&opts.Notes, &notes},
+			} {
+				if fl.Changed(flag) {
+					*pair.dst = pair.val
+				}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return editRun(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&name, "name", "", "new name")
+	fl.StringVar(&url, "url", "", "new URL")
+	fl.StringVar(&clientID, "client-id", "", "new client ID")
+	fl.StringVar(&identifier, "identifier", "", "new identifier (empty to remove)")
+	fl.StringVar(&method, "method", "", "new HTTP method (empty to remove)")
+	fl.StringVar(&notes, "notes", "", "new notes (empty to remove)")
+	opts.Secret.addFlags(cmd)
+	return cmd
+}
+
+// requireEdit refuses changes to a record shared with view permission.
+func requireEdit(r *secret.Record, what string) error {
+	if r.CanEdit() {
+		return nil
+	}
+	return &exitError{class: errNotPermitted,
+		msg:  fmt.Sprintf("cannot %s %s: %s shared it with you with view permission", what, describe(r), r.Owner),
+		hint: "ask the owner for edit permission"}
+}
+
+func editRun(o *EditOptions) error {
+	if o.Name == nil && o.URL == nil && o.ClientID == nil && o.Identifier == nil && o.Method == nil && o.Notes == nil && !o.Secret.given() {
+		return usageErr("nothing to change: give at least one field flag (see `mysafe edit --help`)")
+	}
+	var newSecret secret.Value
+	if o.Secret.given() {
+		var err error
+		if newSecret, err = o.Secret.read(o.F.IO); err != nil {
+			return err
+		}
+	}
+	v, err := o.F.OpenVault(false)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	var r *secret.Record
+	err = v.Update(func(tx *vault.Tx) error {
+		if r, err = tx.Find(o.Ref); err != nil {
+			return err
+		}
+		if err := requireEdit(r, "edit"); err != nil {
+			return err
+		}
+		before, _ := r.MarshalBinary()
+		for _, s := range []struct {
+			src *string
+			dst *string
+		}{{o.Name, &r.Name}, {o.URL, &r.URL}, {o.ClientID, &r.ClientID}, {o.Identifier, &r.Identifier}, {o.Method, &r.Method}, {o.Notes, &r.Notes}} {
+			if s.src != nil {
+				*s.dst = *s.src
+			}
+		}
+		if o.Secret.given() {
+			r.ClientSecret = newSecret
+		}
+		if err := r.Normalize(); err != nil {
+			return err
+		}
+		if after, _ := r.MarshalBinary(); string(after) == string(before) {
+			return nil // nothing changed: keep the file and the times as they are
+		}
+		touch(r, tx)
+		return tx.Put(r)
+	})
+	if err != nil {
+		return conflictHint(err)
+	}
+	fmt.Fprintf(o.F.IO.Out, "API secret saved: %s\n", describe(r))
+	return nil
+}
+
+// touch marks a change to the shared fields.
+func touch(r *secret.Record, tx *vault.Tx) {
+	r.UpdatedAt = tx.Now()
+	r.Revision++
+}

@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/mysafe/mysafe/internal/secret"
+	"github.com/mysafe/mysafe/internal/term"
+	"github.com/mysafe/mysafe/internal/vault"
+)
+
+// Exit codes. Scripts depend on them: never renumber. docs/exit-codes.md
+// documents each one.
+const (
+	ExitOK          = 0 // success
+	ExitFailure     = 1 // unexpected failure (I/O error, bug)
+	ExitUsage       = 2 // bad usage or invalid input
+	ExitNotFound    = 3 // no vault, no such record, contact or file
+	ExitLocked      = 4 // wrong passphrase or identity, no unlock source, undecryptable or damaged data
+	ExitConflict    = 5 // identifier exists, vault exists, ambiguous reference, vault in use
+	ExitNotPermited = 6 // the operation is not allowed on this record
+)
+
+// Sentinel errors the commands wrap so exitCode can classify them.
+var (
+	errUsage        = errors.New("usage")
+	errNotFound     = errors.New("not found")
+	errLocked       = errors.New("vault is locked")
+	errConflict     = errors.New("conflict")
+	errNotPermitted = errors.New("not permitted")
+)
+
+// exitError carries a message, a hint and a classification.
+type exitError struct {
+	msg   string
+	hint  string
+	class error
+	err   error
+}
+
+func (e *exitError) Error() string {
+	if e.msg != "" {
+		return e.msg
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() []error { return []error{e.class, e.err} }
+
+func usageErr(msg string) error { return &exitError{msg: msg, class: errUsage} }
+
+func withHint(class error, err error, hint string) error {
+	return &exitError{class: class, err: err, hint: hint}
+}
+
+// exitCode maps an error to the documented exit code.
+func exitCode(err error) int {
+	var amb *secret.AmbiguousError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, errUsage), errors.Is(err, secret.ErrInvalid):
+		return ExitUsage
+	case errors.Is(err, errNotPermitted):
+		return ExitNotPermited
+	case errors.As(err, &amb), errors.Is(err, errConflict), errors.Is(err, vault.ErrConflict),
+		errors.Is(err, vault.ErrExists), errors.Is(err, vault.ErrInUse):
+		return ExitConflict
+	case errors.Is(err, errNotFound), errors.Is(err, secret.ErrNotFound), errors.Is(err, vault.ErrNoVault),
+		errors.Is(err, vault.ErrNotFound):
+		return ExitNotFound
+	case errors.Is(err, errLocked), errors.Is(err, vault.ErrLocked), errors.Is(err, vault.ErrTampered),
+		errors.Is(err, vault.ErrNotVault):
+		return ExitLocked
+	}
+	return ExitFailure
+}
+
+// hintFor returns a hint line for well-known errors.
+func hintFor(err error) string {
+	var ee *exitError
+	if errors.As(err, &ee) && ee.hint != "" {
+		return ee.hint
+	}
+	switch {
+	case errors.Is(err, vault.ErrNoVault):
+		return "create one with `mysafe init`, or point --vault / MYSAFE_VAULT at an existing vault"
+	case errors.Is(err, term.ErrNoTerminal):
+		return "run it at a terminal, or give the value through a flag, a file or stdin (see --help)"
+	}
+	return ""
+}
+
+// message renders err as the one line printed after "mysafe: ".
+func message(err error) string {
+	s := err.Error()
+	s = strings.ReplaceAll(s, "\n", " ")
+	if h := hintFor(err); h != "" {
+		s += " (hint: " + h + ")"
+	}
+	return s
+}

@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mysafe/mysafe/internal/secret"
+	"github.com/mysafe/mysafe/internal/vault"
+)
+
+// ExportOptions are the inputs of `mysafe export`.
+type ExportOptions struct {
+	F      *Factory
+	Format string
+	Output string
+	Force  bool
+}
+
+// NewCmdExport builds `mysafe export`.
+func NewCmdExport(f *Factory, runF func(*ExportOptions) error) *cobra.Command {
+	opts := &ExportOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Export every API secret, client secrets included, as JSON or CSV",
+		Long: `Write every API secret, client secrets IN CLEAR, as JSON or CSV, to stdout
+or to a new file (-o) created with mode 0600. An existing file is not
+overwritten unless --force is given.`,
+		Example: "  mysafe export --format json -o backup.json\n  mysafe export --format csv | other-tool import",
+		Args:    exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return exportRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Format, "format", "json", "json or csv")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write to `FILE` (mode 0600) instead of stdout")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite an existing output file")
+	return cmd
+}
+
+func exportRun(o *ExportOptions) error {
+	format := strings.ToLower(o.Format)
+	if format != "json" && format != "csv" {
+		return usageErr(fmt.Sprintf("unknown --format %q (want json or csv)", o.Format))
+	}
+	if o.Output != "" && !o.Force {
+		if _, err := os.Lstat(o.Output); err == nil {
+			return withHint(errConflict, fmt.Errorf("%s already exists", o.Output), "use --force to overwrite it")
+		}
+	}
+	v, err := o.F.OpenVault(true)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	var recs []*secret.Record
+	if err := v.View(func(tx *vault.Tx) (err error) {
+		recs, err = tx.Records()
+		return err
+	}); err != nil {
+		return err
+	}
+	sortRecords(recs)
+
+	var w io.Writer = o.F.IO.Out
+	if o.Output != "" {
+		flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+		if o.Force {
+			flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		}
+		fh, err := os.OpenFile(o.Output, flags, 0o600)
+		if err != nil {
+			if errors.Is(err, os.ErrExist) {
+				return withHint(errConflict, err, "use --force to overwrite it")
+			}
+			return err
+		}
+		// An existing file keeps its mode on O_TRUNC; make sure it is private.
+		if err := fh.Chmod(0o600); err != nil {
+			fh.Close()
+			return err
+		}
+		defer fh.Close()
+		w = fh
+	}
+	o.F.chatter("mysafe: warning: the export holds %d client secrets in clear; protect it and delete it when done", len(recs))
+	if format == "csv" {
+		err = secret.WriteExportCSV(w, recs)
+	} else {
+		out := make([]secret.ExportJSON, len(recs))
+		for i, r := range recs {
+			out[i] = r.ToExport()
+		}
+		err = writeJSON(w, out)
+	}
+	if err != nil {
+		return err
+	}
+	if fh, ok := w.(*os.File); ok && o.Output != "" {
+		return fh.Sync()
+	}
+	return nil
+}

@@ -1,0 +1,160 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mysafe/mysafe/internal/config"
+	"github.com/mysafe/mysafe/internal/term"
+	"github.com/mysafe/mysafe/internal/vault"
+)
+
+// Factory carries what commands need: streams, prompts, the environment, the
+// clock and a way to open the vault. Tests build one with fake parts.
+type Factory struct {
+	IO       *term.IOStreams
+	Prompter term.Prompter
+	Getenv   func(string) string
+	Now      func() time.Time
+	Version  string
+
+	// ScryptWorkFactor is used for new passphrases; 0 means age's default.
+	// Only tests lower it.
+	ScryptWorkFactor int
+	// LockTimeout is how long to wait for another mysafe process; 0 means
+	// vault.DefaultLockTimeout.
+	LockTimeout time.Duration
+
+	cfg *config.Config
+}
+
+// Config returns the configuration loaded before the command ran.
+func (f *Factory) Config() *config.Config { return f.cfg }
+
+// unlock sources, in the order they are tried.
+const (
+	envIdentity       = "MYSAFE_IDENTITY"
+	envIdentityFile   = "MYSAFE_IDENTITY_FILE"
+	envPassphraseFile = "MYSAFE_PASSPHRASE_FILE"
+	envPassphrase     = "MYSAFE_PASSPHRASE"
+)
+
+var errNoUnlockSource = fmt.Errorf("%w: no terminal to ask for the passphrase and none given", errLocked)
+
+const unlockHint = "set MYSAFE_PASSPHRASE_FILE or MYSAFE_PASSPHRASE, or MYSAFE_IDENTITY / MYSAFE_IDENTITY_FILE (from `mysafe identity export`)"
+
+func (f *Factory) vaultOptions(readOnly bool) vault.Options {
+	return vault.Options{ReadOnly: readOnly, LockTimeout: f.LockTimeout, Now: f.Now}
+}
+
+// OpenVault opens the configured vault and unlocks it. readOnly takes a
+// shared lock, so several readers can run at once.
+func (f *Factory) OpenVault(readOnly bool) (*vault.Vault, error) {
+	v, err := vault.Open(f.cfg.VaultPath, f.vaultOptions(readOnly))
+	if err != nil {
+		return nil, err
+	}
+	if err := f.unlock(v); err != nil {
+		v.Close()
+		return nil, err
+	}
+	return v, nil
+}
+
+// OpenLocked opens the vault without unlocking it (for public keys).
+func (f *Factory) OpenLocked() (*vault.Vault, error) {
+	return vault.Open(f.cfg.VaultPath, f.vaultOptions(true))
+}
+
+// unlock tries, in order: MYSAFE_IDENTITY, MYSAFE_IDENTITY_FILE (or the
+// identity_file setting), MYSAFE_PASSPHRASE_FILE, MYSAFE_PASSPHRASE, and a
+// prompt on the terminal. A source that is set but wrong is an error: mysafe
+// does not fall through to the next one, so a script never ends up waiting
+// on a prompt because its key was stale.
+func (f *Factory) unlock(v *vault.Vault) error {
+	if id := f.Getenv(envIdentity); id != "" {
+		return lockedErr(v.UnlockWithIdentity(id), envIdentity)
+	}
+	idFile := f.Getenv(envIdentityFile)
+	if idFile == "" {
+		idFile = f.cfg.IdentityFile
+	}
+	if idFile != "" {
+		id, err := readKeyFile(idFile)
+		if err != nil {
+			return withHint(errLocked, fmt.Errorf("identity file: %w", err), "")
+		}
+		return lockedErr(v.UnlockWithIdentity(id), envIdentityFile)
+	}
+	if p, err := f.passphraseFromEnv(); err != nil || p != nil {
+		if err != nil {
+			return err
+		}
+		return lockedErr(v.UnlockWithPassphrase(p), "the passphrase")
+	}
+	if !f.IO.CanPrompt() {
+		return withHint(errLocked, errNoUnlockSource, unlockHint)
+	}
+	p, err := f.Prompter.Secret("Passphrase for " + v.Path() + ": ")
+	if err != nil {
+		return err
+	}
+	return lockedErr(v.UnlockWithPassphrase(p), "the passphrase")
+}
+
+func lockedErr(err error, source string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, vault.ErrLocked) {
+		return withHint(errLocked, err, "check "+source)
+	}
+	return err
+}
+
+// passphraseFromEnv returns the passphrase from MYSAFE_PASSPHRASE_FILE or
+// MYSAFE_PASSPHRASE, or nil when neither is set.
+func (f *Factory) passphraseFromEnv() ([]byte, error) {
+	if file := f.Getenv(envPassphraseFile); file != "" {
+		fh, err := os.Open(file)
+		if err != nil {
+			return nil, withHint(errLocked, fmt.Errorf("passphrase file: %w", err), "")
+		}
+		defer fh.Close()
+		p, err := term.ReadSecretLine(fh, 4096)
+		if err != nil {
+			return nil, withHint(errLocked, fmt.Errorf("passphrase file: %w", err), "")
+		}
+		if len(p) == 0 {
+			return nil, withHint(errLocked, errors.New("passphrase file is empty"), "")
+		}
+		return p, nil
+	}
+	if p := f.Getenv(envPassphrase); p != "" {
+		return []byte(p), nil
+	}
+	return nil, nil
+}
+
+// readKeyFile returns the first non-comment line of an age identity file.
+func readKeyFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line != "" && !strings.HasPrefix(line, "#") {
+			return line, nil
+		}
+	}
+	return "", errors.New("no key in file")
+}
+
+// chatter prints a message on stderr; it is for people, not scripts.
+func (f *Factory) chatter(format string, a ...any) {
+	fmt.Fprintf(f.IO.ErrOut, format+"\n", a...)
+}

@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mysafe/mysafe/internal/term"
+)
+
+// PasswdOptions are the inputs of `mysafe passwd`.
+type PasswdOptions struct {
+	F              *Factory
+	PassphraseFile string
+}
+
+// NewCmdPasswd builds `mysafe passwd`.
+func NewCmdPasswd(f *Factory, runF func(*PasswdOptions) error) *cobra.Command {
+	opts := &PasswdOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "passwd",
+		Short: "Change the vault's passphrase",
+		Long: `Change the passphrase. The vault is unlocked as usual (current passphrase
+or identity); the new passphrase is asked twice at the terminal, or read from
+--new-passphrase-file. Records are not re-encrypted, and an exported identity
+keeps working.`,
+		Example: "  mysafe passwd\n  mysafe passwd --new-passphrase-file ./new-pass.txt",
+		Args:    exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return passwdRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.PassphraseFile, "new-passphrase-file", "", "read the new passphrase from `FILE`")
+	return cmd
+}
+
+func passwdRun(o *PasswdOptions) error {
+	f := o.F
+	var pass []byte
+	if o.PassphraseFile != "" {
+		fh, err := os.Open(o.PassphraseFile)
+		if err != nil {
+			return &exitError{class: errNotFound, err: fmt.Errorf("new passphrase file: %w", err)}
+		}
+		pass, err = term.ReadSecretLine(fh, 4096)
+		fh.Close()
+		if err != nil {
+			return usageErr("new passphrase file: " + err.Error())
+		}
+		if len(pass) == 0 {
+			return usageErr("new passphrase file is empty")
+		}
+	} else if !f.IO.CanPrompt() {
+		return usageErr("no terminal to ask for the new passphrase; use --new-passphrase-file")
+	}
+	v, err := f.OpenVault(false)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	if pass == nil {
+		if pass, err = f.Prompter.NewSecret("New passphrase: ", "Repeat new passphrase: "); err != nil {
+			if errors.Is(err, term.ErrNoTerminal) {
+				return err
+			}
+			return usageErr(err.Error())
+		}
+	}
+	if err := v.ChangePassphrase(pass, f.ScryptWorkFactor); err != nil {
+		return err
+	}
+	f.chatter("Passphrase changed.")
+	return nil
+}

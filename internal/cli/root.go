@@ -1,0 +1,150 @@
+// Package cli wires mysafe's commands with cobra. Each command lives in its
+// own file: it parses flags into an options struct and hands that to a run
+// function that works on explicit inputs (streams, vault, clock).
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mysafe/mysafe/internal/config"
+	"github.com/mysafe/mysafe/internal/term"
+)
+
+// Deps are the process's inputs. Main fills them from the real process; tests
+// substitute parts.
+type Deps struct {
+	Args             []string
+	IO               *term.IOStreams
+	Getenv           func(string) string
+	Now              func() time.Time
+	Version          string
+	ScryptWorkFactor int
+	LockTimeout      time.Duration
+}
+
+// Main runs mysafe with the process's arguments and streams and returns the
+// exit code.
+func Main(version string) int {
+	return Run(Deps{Args: os.Args[1:], IO: term.System(), Getenv: os.Getenv, Now: time.Now, Version: version})
+}
+
+// Run runs one mysafe command and returns its exit code. Errors are printed
+// as one line on stderr, prefixed "mysafe: ".
+func Run(d Deps) int {
+	if d.Version == "" {
+		d.Version = buildVersion()
+	}
+	f := &Factory{
+		IO:               d.IO,
+		Prompter:         term.Prompter{IO: d.IO},
+		Getenv:           d.Getenv,
+		Now:              d.Now,
+		Version:          d.Version,
+		ScryptWorkFactor: d.ScryptWorkFactor,
+		LockTimeout:      d.LockTimeout,
+	}
+	root := NewRootCmd(f)
+	root.SetArgs(d.Args)
+	root.SetIn(d.IO.In)
+	root.SetOut(d.IO.Out)
+	root.SetErr(d.IO.ErrOut)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	if isCobraUsageError(err) {
+		err = &exitError{class: errUsage, err: err, hint: "see `mysafe --help`"}
+	}
+	fmt.Fprintln(d.IO.ErrOut, "mysafe: "+message(err))
+	return exitCode(err)
+}
+
+// isCobraUsageError recognises the errors cobra itself returns for unknown
+// commands and bad arguments, which carry no type.
+func isCobraUsageError(err error) bool {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return false
+	}
+	s := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires at least", "requires at most", "invalid argument", "flag needs an argument", "required flag", "if any flags in the group"} {
+		if strings.HasPrefix(s, p) || strings.Contains(s, " "+p) {
+			return true
+		}
+	}
+	return false
+}
+
+func buildVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+// NewRootCmd builds the command tree.
+func NewRootCmd(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mysafe",
+		Short: "A local, encrypted vault for API secrets",
+		Long: `mysafe keeps API secrets (name, URL, client ID, client secret, identifier,
+method, tags, notes) in one encrypted file, for people at a terminal and for
+scripts in CI.`,
+		Example:       "  mysafe init\n  mysafe add api-secret --name payments --url https://api.example.com --client-id app-1\n  mysafe reveal payments",
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.Load(cmd.Root().PersistentFlags(), f.Getenv)
+			if err != nil {
+				return &exitError{class: errUsage, err: err}
+			}
+			f.cfg = cfg
+			f.IO.NoInput = f.IO.NoInput || cfg.NoInput
+			return nil
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.String("vault", "", "vault file (default $XDG_DATA_HOME/mysafe/vault.db; env MYSAFE_VAULT)")
+	pf.String("config", "", "config file (default $XDG_CONFIG_HOME/mysafe/config.yaml; env MYSAFE_CONFIG)")
+	pf.Bool("no-input", false, "never prompt, even at a terminal (env MYSAFE_NO_INPUT)")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &exitError{class: errUsage, err: err, hint: "see `" + c.CommandPath() + " --help`"}
+	})
+	root.CompletionOptions.HiddenDefaultCmd = true
+
+	root.AddCommand(
+		NewCmdInit(f, nil),
+		NewCmdAdd(f),
+		NewCmdList(f, nil),
+		NewCmdShow(f, nil),
+		NewCmdReveal(f, nil),
+		NewCmdEdit(f, nil),
+		NewCmdTag(f, nil),
+		NewCmdTags(f, nil),
+		NewCmdRm(f, nil),
+		NewCmdPasswd(f, nil),
+		NewCmdIdentity(f),
+		NewCmdImport(f, nil),
+		NewCmdExport(f, nil),
+		NewCmdKey(f, nil),
+		NewCmdVersion(f),
+	)
+	return root
+}
+
+// exactArgs is cobra.ExactArgs with a usage error that names what is missing.
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageErr(fmt.Sprintf("%s takes %s (got %d arguments)", cmd.CommandPath(), what, len(args)))
+		}
+		return nil
+	}
+}

@@ -1,0 +1,58 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mysafe/mysafe/internal/secret"
+	"github.com/mysafe/mysafe/internal/term"
+)
+
+// secretSource is how a command receives a client secret: never as a flag's
+// value, which would land in shell history and the process list.
+type secretSource struct {
+	stdin bool
+	file  string
+}
+
+func (s *secretSource) addFlags(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&s.stdin, "client-secret-stdin", false, "read the client secret from stdin (up to EOF; one trailing newline is dropped)")
+	cmd.Flags().StringVar(&s.file, "client-secret-file", "", "read the client secret from `FILE`")
+	cmd.MarkFlagsMutuallyExclusive("client-secret-stdin", "client-secret-file")
+}
+
+func (s *secretSource) given() bool { return s.stdin || s.file != "" }
+
+// read returns the client secret from stdin or the file. With stdin at a
+// terminal it is read without echo.
+func (s *secretSource) read(io *term.IOStreams) (secret.Value, error) {
+	switch {
+	case s.stdin && io.StdinTTY && io.CanPrompt():
+		// stdin is the terminal: ask without echo instead of reading it raw.
+		b, err := term.Prompter{IO: io}.Secret("Client secret: ")
+		if err != nil {
+			return secret.Value{}, err
+		}
+		return secret.NewValueBytes(b), nil
+	case s.stdin:
+		b, err := term.ReadSecretLine(io.In, secret.MaxSecretLen)
+		if err != nil {
+			return secret.Value{}, usageErr("client secret from stdin: " + err.Error())
+		}
+		return secret.NewValueBytes(b), nil
+	case s.file != "":
+		fh, err := os.Open(s.file)
+		if err != nil {
+			return secret.Value{}, &exitError{class: errNotFound, err: fmt.Errorf("client secret file: %w", err)}
+		}
+		defer fh.Close()
+		b, err := term.ReadSecretLine(fh, secret.MaxSecretLen)
+		if err != nil {
+			return secret.Value{}, usageErr("client secret file: " + err.Error())
+		}
+		return secret.NewValueBytes(b), nil
+	}
+	return secret.Value{}, nil
+}

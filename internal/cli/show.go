@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mysafe/mysafe/internal/secret"
+	"github.com/mysafe/mysafe/internal/vault"
+)
+
+// ShowOptions are the inputs of `mysafe show`.
+type ShowOptions struct {
+	F    *Factory
+	Ref  string
+	JSON bool
+}
+
+// NewCmdShow builds `mysafe show`.
+func NewCmdShow(f *Factory, runF func(*ShowOptions) error) *cobra.Command {
+	opts := &ShowOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "show REF",
+		Short: "Show an API secret's details (never its client secret)",
+		Long: `Show the details of one API secret: name, owner, last use, URL, identifier,
+client ID, method, tags, notes, times and the users with access. The client
+secret is never shown; use ` + "`mysafe reveal`" + `.
+
+REF is an identifier, an exact name (when only one API secret has it) or an id.`,
+		Example: "  mysafe show payments-prod\n  mysafe show payments-prod --json",
+		Args:    exactArgs(1, "one REF"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Ref = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return showRun(opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON object")
+	return cmd
+}
+
+func showRun(o *ShowOptions) error {
+	v, err := o.F.OpenVault(true)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	var r *secret.Record
+	if err := v.View(func(tx *vault.Tx) (err error) {
+		r, err = tx.Find(o.Ref)
+		return err
+	}); err != nil {
+		return err
+	}
+	if o.JSON {
+		return writeJSON(o.F.IO.Out, r.ToJSON())
+	}
+	return writeDetails(o.F.IO.Out, r)
+}
+
+func writeDetails(w io.Writer, r *secret.Record) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
+	line := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
+	line("Name", r.Name)
+	line("Owner", r.Owner)
+	line("Last use", lastUse(r.LastUsedAt))
+	line("URL", r.URL)
+	line("Identifier", dash(r.Identifier))
+	line("Client ID", r.ClientID)
+	line("Method", dash(r.Method))
+	line("Tags", dash(strings.Join(r.Tags, ", ")))
+	notes := strings.Split(r.Notes, "\n")
+	line("Notes", dash(notes[0]))
+	for _, n := range notes[1:] {
+		line("", n)
+	}
+	line("Created", fmtTime(r.CreatedAt))
+	line("Updated", fmtTime(r.UpdatedAt))
+	line("ID", r.ID)
+	if !r.Mine() {
+		line("Your access", string(r.Permission))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "Users with access:")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, a := range r.Access {
+		perm := string(a.Permission)
+		if a.Revoked() {
+			perm = "revoked " + fmtTime(a.RevokedAt)
+		}
+		if a.Recipient == "" {
+			fmt.Fprintf(tw, "  %s\t%s\n", a.Name, perm)
+		} else {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", a.Name, perm, a.Recipient)
+		}
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,159 @@
+package cli
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mysafe/mysafe/internal/secret"
+	"github.com/mysafe/mysafe/internal/vault"
+)
+
+// TagOptions are the inputs of `mysafe tag`.
+type TagOptions struct {
+	F      *Factory
+	Ref    string
+	Tags   []string
+	Remove bool
+}
+
+// NewCmdTag builds `mysafe tag`.
+func NewCmdTag(f *Factory, runF func(*TagOptions) error) *cobra.Command {
+	opts := &TagOptions{F: f}
+	cmd := &cobra.Command{
+		Use:     "tag REF TAG...",
+		Short:   "Add tags to an API secret, or remove them with --remove",
+		Long:    "Add tags to an API secret, or remove them with --remove. Tags are single words (no spaces or commas), compared without regard to case.",
+		Example: "  mysafe tag payments-prod prod billing\n  mysafe tag payments-prod --remove billing",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) < 2 {
+				return usageErr("mysafe tag takes a REF and at least one TAG")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Ref, opts.Tags = args[0], args[1:]
+			if runF != nil {
+				return runF(opts)
+			}
+			return tagRun(opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Remove, "remove", false, "remove the tags instead of adding them")
+	return cmd
+}
+
+func tagRun(o *TagOptions) error {
+	for _, t := range o.Tags {
+		if err := secret.ValidateTag(t); err != nil {
+			return err
+		}
+	}
+	v, err := o.F.OpenVault(false)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	var r *secret.Record
+	err = v.Update(func(tx *vault.Tx) error {
+		if r, err = tx.Find(o.Ref); err != nil {
+			return err
+		}
+		if err := requireEdit(r, "tag"); err != nil {
+			return err
+		}
+		tags := slices.Clone(r.Tags)
+		if o.Remove {
+			tags = slices.DeleteFunc(tags, func(t string) bool { return secret.HasTag(o.Tags, t) })
+		} else {
+			tags = append(tags, o.Tags...)
+		}
+		if tags, err = secret.NormalizeTags(tags); err != nil {
+			return err
+		}
+		if slices.Equal(tags, r.Tags) {
+			return nil
+		}
+		r.Tags = tags
+		touch(r, tx)
+		return tx.Put(r)
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.F.IO.Out, "%s: tags %s\n", describe(r), dash(strings.Join(r.Tags, ", ")))
+	return nil
+}
+
+// TagsOptions are the inputs of `mysafe tags`.
+type TagsOptions struct {
+	F    *Factory
+	JSON bool
+}
+
+// NewCmdTags builds `mysafe tags`.
+func NewCmdTags(f *Factory, runF func(*TagsOptions) error) *cobra.Command {
+	opts := &TagsOptions{F: f}
+	cmd := &cobra.Command{
+		Use:     "tags",
+		Short:   "List every tag with the number of API secrets that carry it",
+		Example: "  mysafe tags\n  mysafe tags --json",
+		Args:    exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return tagsRun(opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON array of {tag, count}")
+	return cmd
+}
+
+// TagCount is one line of `mysafe tags`.
+type TagCount struct {
+	Tag   string `json:"tag"`
+	Count int    `json:"count"`
+}
+
+func tagsRun(o *TagsOptions) error {
+	v, err := o.F.OpenVault(true)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	counts := map[string]*TagCount{}
+	err = v.View(func(tx *vault.Tx) error {
+		recs, err := tx.Records()
+		for _, r := range recs {
+			for _, t := range r.Tags {
+				k := strings.ToLower(t)
+				if counts[k] == nil {
+					counts[k] = &TagCount{Tag: t}
+				}
+				counts[k].Count++
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	out := make([]TagCount, 0, len(counts))
+	for _, c := range counts {
+		out = append(out, *c)
+	}
+	slices.SortFunc(out, func(a, b TagCount) int { return strings.Compare(strings.ToLower(a.Tag), strings.ToLower(b.Tag)) })
+	if o.JSON {
+		return writeJSON(o.F.IO.Out, out)
+	}
+	tw := tabwriter.NewWriter(o.F.IO.Out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TAG\tCOUNT")
+	for _, c := range out {
+		fmt.Fprintf(tw, "%s\t%d\n", c.Tag, c.Count)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,164 @@
+// Package config turns flags, MYSAFE_* environment variables, the config
+// file and defaults into one typed Config. It is the only package that knows
+// about viper. Precedence: flags > environment > config file > defaults.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// Config is mysafe's resolved configuration.
+type Config struct {
+	VaultPath           string        // vault
+	ClipboardClearAfter time.Duration // clipboard.clear_after
+	NoInput             bool          // no_input: never prompt
+	IdentityFile        string        // identity_file: unlock with this identity file
+	ConfigFile          string        // the file that was read, if any
+}
+
+// Defaults for settings that have one.
+const DefaultClearAfter = 45 * time.Second
+
+// Env looks up an environment variable.
+type Env func(string) string
+
+// Paths resolves default locations with the XDG base-directory rules.
+func dataHome(env Env) (string, error) {
+	if d := env("XDG_DATA_HOME"); d != "" && filepath.IsAbs(d) {
+		return d, nil
+	}
+	home := env("HOME")
+	if home == "" {
+		var err error
+		if home, err = os.UserHomeDir(); err != nil {
+			return "", errors.New("cannot find a home directory; set --vault or MYSAFE_VAULT")
+		}
+	}
+	return filepath.Join(home, ".local", "share"), nil
+}
+
+func configHome(env Env) string {
+	if d := env("XDG_CONFIG_HOME"); d != "" && filepath.IsAbs(d) {
+		return d
+	}
+	if home := env("HOME"); home != "" {
+		return filepath.Join(home, ".config")
+	}
+	d, _ := os.UserConfigDir()
+	return d
+}
+
+// Load resolves the configuration. flags are the root command's persistent
+// flags (vault, config, no-input); configFile is --config ("" for the
+// default location, which may be absent; a named file must exist).
+func Load(flags *pflag.FlagSet, env Env) (*Config, error) {
+	v := viper.New()
+	v.SetConfigType("yaml")
+	v.SetDefault("clipboard.clear_after", DefaultClearAfter.String())
+	v.SetDefault("no_input", false)
+
+	// MYSAFE_VAULT, MYSAFE_CLIPBOARD_CLEAR_AFTER, MYSAFE_NO_INPUT,
+	// MYSAFE_IDENTITY_FILE. viper reads these from the process environment.
+	v.SetEnvPrefix("MYSAFE")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	for _, key := range []string{"vault", "clipboard.clear_after", "no_input", "identity_file"} {
+		if err := v.BindEnv(key); err != nil {
+			return nil, err
+		}
+	}
+	for key, flag := range map[string]string{"vault": "vault", "no_input": "no-input"} {
+		if f := flags.Lookup(flag); f != nil {
+			if err := v.BindPFlag(key, f); err != nil {
+				return nil, err
+			}
+		}
+	}
+
+	cfgFile, _ := flags.GetString("config")
+	explicit := cfgFile != ""
+	if !explicit {
+		cfgFile = env("MYSAFE_CONFIG")
+		explicit = cfgFile != ""
+	}
+	if !explicit {
+		cfgFile = filepath.Join(configHome(env), "mysafe", "config.yaml")
+	}
+	read := ""
+	if data, err := os.ReadFile(cfgFile); err == nil {
+		if err := v.ReadConfig(strings.NewReader(string(data))); err != nil {
+			return nil, fmt.Errorf("config file %s: %v", cfgFile, oneLine(err))
+		}
+		read = cfgFile
+	} else if explicit || !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("config file: %v", err)
+	}
+
+	c := &Config{ConfigFile: read}
+	c.VaultPath = v.GetString("vault")
+	if c.VaultPath == "" {
+		d, err := dataHome(env)
+		if err != nil {
+			return nil, err
+		}
+		c.VaultPath = filepath.Join(d, "mysafe", "vault.db")
+	}
+	c.VaultPath = expandHome(c.VaultPath, env)
+
+	clear := v.GetString("clipboard.clear_after")
+	d, err := parseDuration(clear)
+	if err != nil {
+		return nil, fmt.Errorf("clipboard.clear_after: %v", err)
+	}
+	c.ClipboardClearAfter = d
+
+	switch s := strings.ToLower(v.GetString("no_input")); s {
+	case "", "0", "false", "no":
+	case "1", "true", "yes":
+		c.NoInput = true
+	default:
+		return nil, fmt.Errorf("no_input: %q is not true or false", s)
+	}
+	c.IdentityFile = expandHome(v.GetString("identity_file"), env)
+	return c, nil
+}
+
+// parseDuration accepts Go durations ("45s", "2m") and plain seconds ("45").
+func parseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "0" {
+		return 0, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil {
+		if d < 0 {
+			return 0, fmt.Errorf("%q is negative", s)
+		}
+		return d, nil
+	}
+	var n int
+	if _, err := fmt.Sscanf(s, "%d", &n); err == nil && fmt.Sprint(n) == s && n >= 0 {
+		return time.Duration(n) * time.Second, nil
+	}
+	return 0, fmt.Errorf("%q is not a duration such as 45s or 2m", s)
+}
+
+// ParseDuration is the duration syntax used by settings and flags.
+func ParseDuration(s string) (time.Duration, error) { return parseDuration(s) }
+
+func expandHome(p string, env Env) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home := env("HOME"); home != "" {
+			return filepath.Join(home, p[1:])
+		}
+	}
+	return p
+}
+
+func oneLine(err error) string { return strings.Join(strings.Fields(err.Error()), " ") }

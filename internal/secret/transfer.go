@@ -1,0 +1,197 @@
+package secret
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// ExportJSON is one object of `mysafe export --format json` and of the
+// files `mysafe import --format json` reads: the JSON shape plus the client
+// secret, in clear.
+type ExportJSON struct {
+	JSON
+	ClientSecret string `json:"client_secret"`
+}
+
+// CSVColumns are the columns of the CSV export and import, in order. Tags are
+// separated by spaces; access entries by spaces, each name:permission.
+var CSVColumns = []string{"id", "name", "url", "client_id", "client_secret", "identifier", "method", "tags", "notes", "owner", "created_at", "updated_at", "last_used_at", "access"}
+
+// ToExport returns the export form of r, client secret included.
+func (r *Record) ToExport() ExportJSON {
+	return ExportJSON{JSON: r.ToJSON(), ClientSecret: r.ClientSecret.Reveal()}
+}
+
+// WriteExportCSV writes records as CSV with a header row.
+func WriteExportCSV(w io.Writer, recs []*Record) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(CSVColumns); err != nil {
+		return err
+	}
+	for _, r := range recs {
+		e := r.ToExport()
+		last := ""
+		if e.LastUsedAt != nil {
+			last = e.LastUsedAt.Format(time.RFC3339)
+		}
+		var access []string
+		for _, a := range e.Access {
+			access = append(access, a.Name+":"+string(a.Permission))
+		}
+		if err := cw.Write([]string{e.ID, e.Name, e.URL, e.ClientID, e.ClientSecret, e.Identifier, e.Method,
+			strings.Join(e.Tags, " "), e.Notes, e.Owner, e.CreatedAt.Format(time.RFC3339), e.UpdatedAt.Format(time.RFC3339),
+			last, strings.Join(access, " ")}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// ImportError reports a problem with one entry of an import file.
+type ImportError struct {
+	Entry int // 1-based: array index + 1, or CSV data row
+	Err   error
+}
+
+func (e *ImportError) Error() string { return fmt.Sprintf("entry %d: %v", e.Entry, e.Err) }
+func (e *ImportError) Unwrap() error { return e.Err }
+
+// importJSON is what an import entry may hold. Unknown keys are refused so a
+// misspelt column is not silently dropped.
+type importJSON struct {
+	ID           string     `json:"id"`
+	Name         string     `json:"name"`
+	URL          string     `json:"url"`
+	ClientID     string     `json:"client_id"`
+	ClientSecret string     `json:"client_secret"`
+	Identifier   string     `json:"identifier"`
+	Method       string     `json:"method"`
+	Tags         []string   `json:"tags"`
+	Notes        string     `json:"notes"`
+	Owner        string     `json:"owner"`
+	Permission   string     `json:"permission"`
+	CreatedAt    *time.Time `json:"created_at"`
+	UpdatedAt    *time.Time `json:"updated_at"`
+	LastUsedAt   *time.Time `json:"last_used_at"`
+	Access       any        `json:"access"`
+}
+
+func (j *importJSON) record() *Record {
+	r := &Record{Name: j.Name, URL: j.URL, ClientID: j.ClientID, ClientSecret: NewValue(j.ClientSecret),
+		Identifier: j.Identifier, Method: j.Method, Tags: j.Tags, Notes: j.Notes}
+	if j.CreatedAt != nil {
+		r.CreatedAt = *j.CreatedAt
+	}
+	if j.UpdatedAt != nil {
+		r.UpdatedAt = *j.UpdatedAt
+	}
+	if j.LastUsedAt != nil {
+		r.LastUsedAt = *j.LastUsedAt
+	}
+	return r
+}
+
+// ReadImportJSON reads a JSON array of records. Each record is normalized
+// and validated; the first problem is returned as an *ImportError. Ids,
+// owners and access lists in the file are ignored: imported records belong
+// to the importing vault.
+func ReadImportJSON(rd io.Reader) ([]*Record, error) {
+	dec := json.NewDecoder(rd)
+	tok, err := dec.Token()
+	if err != nil || tok != json.Delim('[') {
+		return nil, &FieldError{Field: "json", Msg: "the file is not a JSON array of API secrets"}
+	}
+	var out []*Record
+	for i := 1; dec.More(); i++ {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, &ImportError{Entry: i, Err: &FieldError{Field: "json", Msg: err.Error()}}
+		}
+		var j importJSON
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.DisallowUnknownFields()
+		if err := d.Decode(&j); err != nil {
+			return nil, &ImportError{Entry: i, Err: &FieldError{Field: "json", Msg: err.Error()}}
+		}
+		r := j.record()
+		if err := r.Normalize(); err != nil {
+			return nil, &ImportError{Entry: i, Err: err}
+		}
+		out = append(out, r)
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, &FieldError{Field: "json", Msg: "the JSON array is not closed"}
+	}
+	return out, nil
+}
+
+// ReadImportCSV reads CSV with a header row naming columns from CSVColumns
+// (any order, any subset that includes name, url and client_id).
+func ReadImportCSV(rd io.Reader) ([]*Record, error) {
+	cr := csv.NewReader(rd)
+	head, err := cr.Read()
+	if err != nil {
+		return nil, &FieldError{Field: "csv", Msg: "missing header row"}
+	}
+	col := map[string]int{}
+	for i, h := range head {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		known := false
+		for _, c := range CSVColumns {
+			if c == h {
+				known = true
+			}
+		}
+		if !known {
+			return nil, &FieldError{Field: "csv", Msg: fmt.Sprintf("unknown column %q (known: %s)", h, strings.Join(CSVColumns, ", "))}
+		}
+		col[h] = i
+	}
+	for _, need := range []string{"name", "url", "client_id"} {
+		if _, ok := col[need]; !ok {
+			return nil, &FieldError{Field: "csv", Msg: fmt.Sprintf("missing column %q", need)}
+		}
+	}
+	var out []*Record
+	for i := 1; ; i++ {
+		row, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, &ImportError{Entry: i, Err: &FieldError{Field: "csv", Msg: err.Error()}}
+		}
+		get := func(c string) string {
+			if k, ok := col[c]; ok && k < len(row) {
+				return row[k]
+			}
+			return ""
+		}
+		j := importJSON{Name: get("name"), URL: get("url"), ClientID: get("client_id"), ClientSecret: get("client_secret"),
+			Identifier: get("identifier"), Method: get("method"), Notes: get("notes"), Tags: strings.Fields(get("tags"))}
+		for _, tc := range []struct {
+			c   string
+			dst **time.Time
+		}{{"created_at", &j.CreatedAt}, {"updated_at", &j.UpdatedAt}, {"last_used_at", &j.LastUsedAt}} {
+			if s := get(tc.c); s != "" {
+				t, err := time.Parse(time.RFC3339, s)
+				if err != nil {
+					return nil, &ImportError{Entry: i, Err: &FieldError{Field: tc.c, Msg: fmt.Sprintf("%q is not an RFC 3339 time", s)}}
+				}
+				*tc.dst = &t
+			}
+		}
+		r := j.record()
+		if err := r.Normalize(); err != nil {
+			return nil, &ImportError{Entry: i, Err: err}
+		}
+		out = append(out, r)
+	}
+}
