@@ -1,0 +1,158 @@
+package cli_test
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/mysafe/mysafe/internal/cli"
+	"github.com/mysafe/mysafe/internal/term"
+)
+
+// testWorkFactor keeps scrypt cheap in tests; real vaults use age's default.
+const testWorkFactor = 10
+
+var update = flag.Bool("update", false, "rewrite golden output in testdata/script")
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"mysafe": func() { os.Exit(cli.Run(testDeps())) },
+	})
+}
+
+// testDeps is the real process with two test-only changes: a low scrypt
+// work factor, and a fixed clock when MYSAFE_TEST_NOW is set (RFC 3339),
+// so golden output is stable. Neither exists in the mysafe binary.
+func testDeps() cli.Deps {
+	d := cli.Deps{Args: os.Args[1:], IO: term.System(), Getenv: os.Getenv, Now: time.Now, Version: "test",
+		ScryptWorkFactor: testWorkFactor, LockTimeout: 300 * time.Millisecond}
+	if s := os.Getenv("MYSAFE_TEST_NOW"); s != "" {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			panic(err)
+		}
+		d.Now = func() time.Time { return t }
+	}
+	return d
+}
+
+func TestScript(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		UpdateScripts:       *update,
+		RequireExplicitExec: false,
+		RequireUniqueNames:  true,
+		Setup: func(e *testscript.Env) error {
+			home := filepath.Join(e.WorkDir, "home")
+			e.Setenv("HOME", home)
+			e.Setenv("TZ", "UTC")
+			e.Setenv("USER", "tester")
+			e.Setenv("VAULT", filepath.Join(home, ".local", "share", "mysafe", "vault.db"))
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exits":     cmdExits,
+			"holdlock":  cmdHoldLock,
+			"filemode":  cmdFileMode,
+			"rawvault":  cmdRawVault,
+		},
+	})
+}
+
+// exits CODE PROG [ARGS...]: run PROG and require that exact exit status.
+// stdout and stderr are kept for the following stdout/stderr checks.
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE PROG [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	if err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with %d, want %d", args[1], got, want)
+	}
+}
+
+// holdlock PATH: open the vault file for writing, as another mysafe process
+// would, and keep it open until the script ends.
+func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: holdlock PATH")
+	}
+	db, err := bolt.Open(ts.MkAbs(args[0]), 0o600, &bolt.Options{Timeout: time.Second})
+	ts.Check(err)
+	ts.Defer(func() { db.Close() })
+}
+
+// filemode MODE PATH: check a file's permission bits (octal).
+func cmdFileMode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: filemode MODE PATH")
+	}
+	want, err := strconv.ParseUint(args[0], 8, 32)
+	ts.Check(err)
+	fi, err := os.Stat(ts.MkAbs(args[1]))
+	ts.Check(err)
+	got := uint64(fi.Mode().Perm())
+	if (got == want) == neg {
+		ts.Fatalf("%s has mode %o, want %s%o", args[1], got, map[bool]string{true: "not ", false: ""}[neg], want)
+	}
+}
+
+// rawvault swap PATH ID1 ID2 | save PATH ID FILE | restore PATH ID FILE:
+// change the sealed records behind mysafe's back, as an attacker with write
+// access to the file could.
+func cmdRawVault(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: rawvault swap|save|restore PATH ...")
+	}
+	db, err := bolt.Open(ts.MkAbs(args[1]), 0o600, &bolt.Options{Timeout: time.Second})
+	ts.Check(err)
+	defer db.Close()
+	key := func(id string) []byte {
+		b := make([]byte, 8)
+		_, err := fmt.Sscanf(id, "%x", &b)
+		ts.Check(err)
+		return b
+	}
+	ts.Check(db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("records"))
+		switch args[0] {
+		case "swap":
+			k1, k2 := key(args[2]), key(args[3])
+			v1, v2 := bytes.Clone(b.Get(k1)), bytes.Clone(b.Get(k2))
+			if v1 == nil || v2 == nil {
+				return fmt.Errorf("no such records")
+			}
+			b.Put(k1, v2)
+			return b.Put(k2, v1)
+		case "save":
+			return os.WriteFile(ts.MkAbs(args[3]), b.Get(key(args[2])), 0o600)
+		case "restore":
+			v, err := os.ReadFile(ts.MkAbs(args[3]))
+			if err != nil {
+				return err
+			}
+			return b.Put(key(args[2]), v)
+		}
+		return fmt.Errorf("unknown rawvault action %q", args[0])
+	}))
+}
