@@ -32,6 +32,9 @@ type Deps struct {
 // Main runs mysafe with the process's arguments and streams and returns the
 // exit code.
 func Main(version string) int {
+	// mysafe runs for milliseconds and its heap is small; collecting garbage
+	// less often makes listing a large vault markedly faster.
+	debug.SetGCPercent(400)
 	return Run(Deps{Args: os.Args[1:], IO: term.System(), Getenv: os.Getenv, Now: time.Now, Version: version})
 }
 

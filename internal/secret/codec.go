@@ -123,35 +123,59 @@ func (r *Record) MarshalBinary() ([]byte, error) {
 	return e.b, nil
 }
 
-type decoder struct{ b []byte }
+// decoder walks the fields of an encoded record. It works on a string: the
+// whole record is converted once and every field is a substring of it, so
+// decoding allocates one string per record instead of one per field.
+type decoder struct{ s string }
+
+// uvarint decodes a uvarint at the start of s.
+func uvarint(s string) (uint64, int) {
+	var x uint64
+	for i := 0; i < len(s) && i < binary.MaxVarintLen64; i++ {
+		c := s[i]
+		if c < 0x80 {
+			if i == binary.MaxVarintLen64-1 && c > 1 {
+				return 0, -1
+			}
+			return x | uint64(c)<<(7*i), i + 1
+		}
+		x |= uint64(c&0x7f) << (7 * i)
+	}
+	return 0, 0
+}
 
 // next returns the next field; ok is false at the end.
-func (d *decoder) next() (tag byte, v []byte, ok bool, err error) {
-	if len(d.b) == 0 {
-		return 0, nil, false, nil
+func (d *decoder) next() (tag byte, v string, ok bool, err error) {
+	if len(d.s) == 0 {
+		return 0, "", false, nil
 	}
-	tag = d.b[0]
-	n, w := binary.Uvarint(d.b[1:])
-	if w <= 0 || n > uint64(len(d.b)-1-w) {
-		return 0, nil, false, ErrCorrupt
+	tag = d.s[0]
+	n, w := uvarint(d.s[1:])
+	if w <= 0 || n > uint64(len(d.s)-1-w) {
+		return 0, "", false, ErrCorrupt
 	}
-	v = d.b[1+w : 1+w+int(n)]
-	d.b = d.b[1+w+int(n):]
+	v = d.s[1+w : 1+w+int(n)]
+	d.s = d.s[1+w+int(n):]
 	return tag, v, true, nil
 }
 
-func decodeUint(v []byte) (uint64, error) {
-	n, w := binary.Uvarint(v)
+func decodeUint(v string) (uint64, error) {
+	n, w := uvarint(v)
 	if w <= 0 || w != len(v) {
 		return 0, ErrCorrupt
 	}
 	return n, nil
 }
 
-func decodeTime(v []byte) (time.Time, error) {
-	n, w := binary.Varint(v)
+func decodeTime(v string) (time.Time, error) {
+	ux, w := uvarint(v)
 	if w <= 0 || w != len(v) {
 		return time.Time{}, ErrCorrupt
+	}
+	// Zig-zag, as binary.AppendVarint writes it.
+	n := int64(ux >> 1)
+	if ux&1 != 0 {
+		n = ^n
 	}
 	return time.Unix(0, n).UTC(), nil
 }
@@ -163,7 +187,7 @@ func (r *Record) UnmarshalBinary(b []byte) error {
 		return ErrCorrupt
 	}
 	*r = Record{}
-	d := decoder{b: b[1:]}
+	d := decoder{s: string(b[1:])}
 	for {
 		tag, v, ok, err := d.next()
 		if err != nil {
@@ -174,29 +198,29 @@ func (r *Record) UnmarshalBinary(b []byte) error {
 		}
 		switch tag {
 		case tagID:
-			r.ID = string(v)
+			r.ID = v
 		case tagUID:
-			r.UID = string(v)
+			r.UID = v
 		case tagName:
-			r.Name = string(v)
+			r.Name = v
 		case tagURL:
-			r.URL = string(v)
+			r.URL = v
 		case tagClientID:
-			r.ClientID = string(v)
+			r.ClientID = v
 		case tagClientSecret:
-			r.ClientSecret = NewValueBytes(v)
+			r.ClientSecret = NewValue(v)
 		case tagIdentifier:
-			r.Identifier = string(v)
+			r.Identifier = v
 		case tagMethod:
-			r.Method = string(v)
+			r.Method = v
 		case tagTag:
-			r.Tags = append(r.Tags, string(v))
+			r.Tags = append(r.Tags, v)
 		case tagNotes:
-			r.Notes = string(v)
+			r.Notes = v
 		case tagOwner:
-			r.Owner = string(v)
+			r.Owner = v
 		case tagOwnerKey:
-			r.OwnerKey = string(v)
+			r.OwnerKey = v
 		case tagPermission:
 			r.Permission = Permission(v)
 		case tagCreated:
@@ -220,9 +244,9 @@ func (r *Record) UnmarshalBinary(b []byte) error {
 	}
 }
 
-func decodeAccess(b []byte) (Access, error) {
+func decodeAccess(s string) (Access, error) {
 	var a Access
-	d := decoder{b: b}
+	d := decoder{s: s}
 	for {
 		tag, v, ok, err := d.next()
 		if err != nil {
@@ -233,9 +257,9 @@ func decodeAccess(b []byte) (Access, error) {
 		}
 		switch tag {
 		case accName:
-			a.Name = string(v)
+			a.Name = v
 		case accRecipient:
-			a.Recipient = string(v)
+			a.Recipient = v
 		case accPermission:
 			a.Permission = Permission(v)
 		case accGranted:

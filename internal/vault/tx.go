@@ -6,6 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"runtime"
+	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -21,7 +24,8 @@ type Tx struct {
 	btx     *bolt.Tx
 	loaded  bool
 	records map[string]*secret.Record
-	order   []string // ids in key order
+	order   []string          // ids in key order
+	idents  map[string]string // identKey(identifier) -> id
 	state   digest
 	dirty   bool
 }
@@ -53,36 +57,72 @@ func (v *Vault) Update(fn func(*Tx) error) error {
 func (tx *Tx) Now() time.Time { return tx.v.now().UTC() }
 
 // load decrypts every record and verifies the state digest over every sealed
-// value in the file.
+// value in the file. Records are opened on all cores: each is independent.
 func (tx *Tx) load() error {
 	if tx.loaded {
 		return nil
 	}
 	k := tx.v.keys
-	mac := k.newMAC()
-	var sum digest
+	type entry struct{ key, val []byte }
+	var entries []entry
 	recs := tx.btx.Bucket(bucketRecords)
-	tx.records = make(map[string]*secret.Record, recs.Stats().KeyN)
-	err := recs.ForEach(func(key, val []byte) error {
-		pt, err := k.open(bucketRecords, key, val)
-		if err != nil {
-			return fmt.Errorf("%w: record %x does not decrypt in its place", ErrTampered, key)
-		}
-		r := new(secret.Record)
-		if err := r.UnmarshalBinary(pt); err != nil {
-			return fmt.Errorf("%w: record %x: %v", ErrTampered, key, err)
-		}
-		if r.ID != hex.EncodeToString(key) {
-			return fmt.Errorf("%w: record %x carries another id", ErrTampered, key)
-		}
-		tx.records[r.ID] = r
-		tx.order = append(tx.order, r.ID)
-		sum.toggle(element(mac, bucketRecords, key, val))
+	if err := recs.ForEach(func(key, val []byte) error {
+		entries = append(entries, entry{key, val})
 		return nil
-	})
-	if err != nil {
+	}); err != nil {
 		return err
 	}
+
+	out := make([]secret.Record, len(entries))
+	workers := min(runtime.GOMAXPROCS(0), len(entries)/256+1)
+	sums := make([]digest, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*len(entries)/workers, (w+1)*len(entries)/workers
+		wg.Go(func() {
+			mac := k.newMAC()
+			for i := lo; i < hi; i++ {
+				key, val := entries[i].key, entries[i].val
+				pt, err := k.open(bucketRecords, key, val)
+				if err != nil {
+					errs[w] = fmt.Errorf("%w: record %x does not decrypt in its place", ErrTampered, key)
+					return
+				}
+				r := &out[i]
+				if err := r.UnmarshalBinary(pt); err != nil {
+					errs[w] = fmt.Errorf("%w: record %x: %v", ErrTampered, key, err)
+					return
+				}
+				if r.ID != hex.EncodeToString(key) {
+					errs[w] = fmt.Errorf("%w: record %x carries another id", ErrTampered, key)
+					return
+				}
+				sums[w].toggle(element(mac, bucketRecords, key, val))
+			}
+		})
+	}
+	wg.Wait()
+	var sum digest
+	for w := range workers {
+		if errs[w] != nil {
+			return errs[w]
+		}
+		sum.toggle(sums[w])
+	}
+	tx.records = make(map[string]*secret.Record, len(out))
+	tx.idents = make(map[string]string, len(out))
+	tx.order = make([]string, 0, len(out))
+	for i := range out {
+		r := &out[i]
+		tx.records[r.ID] = r
+		tx.order = append(tx.order, r.ID)
+		if r.Identifier != "" {
+			tx.idents[identKey(r.Identifier)] = r.ID
+		}
+	}
+
+	mac := k.newMAC()
 	if err := tx.btx.Bucket(bucketData).ForEach(func(key, val []byte) error {
 		sum.toggle(element(mac, bucketData, key, val))
 		return nil
@@ -101,6 +141,9 @@ func (tx *Tx) load() error {
 	tx.loaded = true
 	return nil
 }
+
+// identKey is the form identifiers are compared in (see secret.SameIdentifier).
+func identKey(s string) string { return strings.ToLower(s) }
 
 // finish writes the new state digest if anything changed.
 func (tx *Tx) finish() error {
@@ -204,11 +247,8 @@ func (tx *Tx) Put(r *secret.Record) error {
 		return fmt.Errorf("invalid record id %q", r.ID)
 	}
 	if r.Identifier != "" {
-		for _, id := range tx.order {
-			o := tx.records[id]
-			if o != nil && o.ID != r.ID && secret.SameIdentifier(o.Identifier, r.Identifier) {
-				return &ConflictError{Identifier: r.Identifier, Other: o}
-			}
+		if other, ok := tx.idents[identKey(r.Identifier)]; ok && other != r.ID {
+			return &ConflictError{Identifier: r.Identifier, Other: tx.records[other]}
 		}
 	}
 	pt, err := r.MarshalBinary()
@@ -218,8 +258,13 @@ func (tx *Tx) Put(r *secret.Record) error {
 	if err := tx.put(bucketRecords, key, pt); err != nil {
 		return err
 	}
-	if _, ok := tx.records[r.ID]; !ok {
+	if old, ok := tx.records[r.ID]; !ok {
 		tx.order = append(tx.order, r.ID)
+	} else if old.Identifier != "" {
+		delete(tx.idents, identKey(old.Identifier))
+	}
+	if r.Identifier != "" {
+		tx.idents[identKey(r.Identifier)] = r.ID
 	}
 	tx.records[r.ID] = r
 	return nil
@@ -230,8 +275,12 @@ func (tx *Tx) Delete(id string) error {
 	if err := tx.load(); err != nil {
 		return err
 	}
-	if _, ok := tx.records[id]; !ok {
+	old, ok := tx.records[id]
+	if !ok {
 		return fmt.Errorf("record %s: %w", id, ErrNotFound)
+	}
+	if old.Identifier != "" {
+		delete(tx.idents, identKey(old.Identifier))
 	}
 	key, _ := hex.DecodeString(id)
 	if err := tx.del(bucketRecords, key); err != nil {

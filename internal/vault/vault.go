@@ -224,7 +224,7 @@ func Create(path string, o CreateOptions) (v *Vault, err error) {
 			return err
 		}
 		// A new vault has nothing to verify yet.
-		tx := &Tx{v: v, btx: btx, loaded: true, records: map[string]*secret.Record{}}
+		tx := &Tx{v: v, btx: btx, loaded: true, records: map[string]*secret.Record{}, idents: map[string]string{}}
 		if err := tx.putJSON(blobProfile, profile); err != nil {
 			return err
 		}
@@ -333,9 +333,9 @@ func (v *Vault) unlock(id *age.X25519Identity) error {
 		return err
 	}
 	v.keys, v.identity = k, id
-	// Check the whole vault once, so a damaged file is reported at unlock
-	// rather than half-way through a command.
-	return v.View(func(tx *Tx) error { return tx.load() })
+	// Records are checked by the first transaction that reads them; doing
+	// it here too would decrypt the whole vault twice per command.
+	return nil
 }
 
 // Identity returns the vault identity (AGE-SECRET-KEY-1...). Anyone holding

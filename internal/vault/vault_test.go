@@ -52,7 +52,10 @@ func reopen(t *testing.T, path string) (*Vault, error) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { v.Close() })
-	return v, v.UnlockWithPassphrase(pass)
+	if err := v.UnlockWithPassphrase(pass); err != nil {
+		return v, err
+	}
+	return v, v.View(func(tx *Tx) error { _, err := tx.Records(); return err })
 }
 
 func TestCreateRefusesExistingAndSetsModes(t *testing.T) {

@@ -1,0 +1,142 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Whole-process benchmarks: they build the real mysafe binary, fill a vault
+// with 10,000 API secrets and time complete runs of the commands people use,
+// unlocked with an exported identity (no scrypt), as a CI job would be.
+// Besides ns/op (the mean) each reports ms/median, the figure
+// docs/performance.md quotes.
+//
+//	go test -run '^$' -bench Process -benchtime 40x ./internal/cli/
+
+const benchRecords = 10000
+
+var (
+	benchOnce  sync.Once
+	benchEnv   []string
+	benchBin   string
+	benchErr   error
+	benchBytes int64
+)
+
+func benchSetup(b *testing.B) {
+	benchOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "mysafe-bench-")
+		if err != nil {
+			benchErr = err
+			return
+		}
+		benchBin = filepath.Join(dir, "mysafe")
+		if out, err := exec.Command("go", "build", "-o", benchBin, "github.com/mysafe/mysafe/cmd/mysafe").CombinedOutput(); err != nil {
+			benchErr = fmt.Errorf("go build: %v\n%s", err, out)
+			return
+		}
+		vault := filepath.Join(dir, "vault.db")
+		env := append(os.Environ(), "HOME="+dir, "MYSAFE_VAULT="+vault, "MYSAFE_CONFIG="+filepath.Join(dir, "none.yaml"))
+		env = slices.DeleteFunc(env, func(s string) bool {
+			return strings.HasPrefix(s, "MYSAFE_IDENTITY") || strings.HasPrefix(s, "MYSAFE_PASSPHRASE")
+		})
+		os.WriteFile(filepath.Join(dir, "none.yaml"), nil, 0o600)
+		pass := filepath.Join(dir, "pass")
+		os.WriteFile(pass, []byte("benchmark passphrase\n"), 0o600)
+		run := func(stdin string, args ...string) (string, error) {
+			cmd := exec.Command(benchBin, args...)
+			cmd.Env = append(slices.Clone(env), "MYSAFE_PASSPHRASE_FILE="+pass)
+			cmd.Stdin = strings.NewReader(stdin)
+			out, err := cmd.Output()
+			if ee, ok := err.(*exec.ExitError); ok {
+				err = fmt.Errorf("%v: %s", err, ee.Stderr)
+			}
+			return string(out), err
+		}
+		if _, benchErr = run("", "init", "--owner", "bench"); benchErr != nil {
+			return
+		}
+		var recs []map[string]any
+		for i := range benchRecords {
+			recs = append(recs, map[string]any{
+				"name": fmt.Sprintf("service-%05d", i), "url": fmt.Sprintf("https://api%d.example.com/v1/resource/%d", i%50, i),
+				"client_id": fmt.Sprintf("client-%05d-abcdefgh", i), "client_secret": fmt.Sprintf("%048d", i),
+				"identifier": fmt.Sprintf("svc-%05d", i), "method": []string{"GET", "POST", "PUT"}[i%3],
+				"tags":  []string{fmt.Sprintf("team%d", i%20), []string{"prod", "staging", "dev"}[i%3]},
+				"notes": strings.Repeat("Rotated quarterly by the platform team. ", i%3),
+			})
+		}
+		data, _ := json.Marshal(recs)
+		if _, benchErr = run(string(data), "import", "--format", "json", "-"); benchErr != nil {
+			return
+		}
+		id, err := run("", "identity", "export")
+		if err != nil {
+			benchErr = err
+			return
+		}
+		benchEnv = append(env, "MYSAFE_IDENTITY="+strings.TrimSpace(id))
+		if fi, err := os.Stat(vault); err == nil {
+			benchBytes = fi.Size()
+		}
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+}
+
+func benchProcess(b *testing.B, stdin func(i int) string, args func(i int) []string) {
+	benchSetup(b)
+	var times []time.Duration
+	i := 0
+	for b.Loop() {
+		cmd := exec.Command(benchBin, args(i)...)
+		cmd.Env = benchEnv
+		if stdin != nil {
+			cmd.Stdin = strings.NewReader(stdin(i))
+		}
+		start := time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%v: %v\n%s", args(i), err, out)
+		}
+		times = append(times, time.Since(start))
+		i++
+	}
+	slices.Sort(times)
+	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "ms/median")
+	b.ReportMetric(float64(benchBytes)/benchRecords, "file-bytes/record")
+}
+
+func fixed(args ...string) func(int) []string { return func(int) []string { return args } }
+
+func BenchmarkProcessList(b *testing.B) { benchProcess(b, nil, fixed("list")) }
+func BenchmarkProcessListTag(b *testing.B) {
+	benchProcess(b, nil, fixed("list", "--tag", "prod", "--tag", "team7"))
+}
+func BenchmarkProcessListSearch(b *testing.B) {
+	benchProcess(b, nil, fixed("list", "--search", "RESOURCE/42"))
+}
+func BenchmarkProcessListJSON(b *testing.B) { benchProcess(b, nil, fixed("list", "--json")) }
+func BenchmarkProcessShow(b *testing.B) {
+	benchProcess(b, nil, func(i int) []string { return []string{"show", fmt.Sprintf("svc-%05d", (i*7919)%benchRecords)} })
+}
+func BenchmarkProcessShowByName(b *testing.B) {
+	benchProcess(b, nil, func(i int) []string { return []string{"show", fmt.Sprintf("service-%05d", (i*7919)%benchRecords)} })
+}
+func BenchmarkProcessReveal(b *testing.B) {
+	benchProcess(b, nil, func(i int) []string { return []string{"reveal", fmt.Sprintf("svc-%05d", (i*7919)%benchRecords)} })
+}
+func BenchmarkProcessAdd(b *testing.B) {
+	benchProcess(b, func(int) string { return "new-secret-value" }, func(i int) []string {
+		return []string{"add", "api-secret", "--name", fmt.Sprintf("bench-new-%d-%d", time.Now().UnixNano(), i),
+			"--url", "https://new.example.com", "--client-id", "c", "--client-secret-stdin"}
+	})
+}

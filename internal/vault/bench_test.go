@@ -1,0 +1,78 @@
+package vault
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/mysafe/mysafe/internal/secret"
+)
+
+// benchVault returns a vault holding n records shaped like real ones.
+func benchVault(b *testing.B, n int) string {
+	b.Helper()
+	path := filepath.Join(b.TempDir(), "vault.db")
+	v, err := Create(path, CreateOptions{Owner: "alice", Passphrase: pass, ScryptWorkFactor: testWorkFactor})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer v.Close()
+	err = v.Update(func(tx *Tx) error {
+		for i := range n {
+			r := &secret.Record{
+				Name: fmt.Sprintf("service-%05d", i), URL: fmt.Sprintf("https://api%d.example.com/v1/resource/%d", i%50, i),
+				ClientID: fmt.Sprintf("client-%05d-abcdefgh", i), Identifier: fmt.Sprintf("svc-%05d", i), Method: "POST",
+				Tags: []string{fmt.Sprintf("team%d", i%20), "prod"}, ClientSecret: secret.NewValue(fmt.Sprintf("%040d", i)),
+				Owner: "alice", Permission: secret.PermOwner, Revision: 1,
+				Access: []secret.Access{{Name: "alice", Permission: secret.PermOwner}},
+			}
+			if err := tx.Put(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+func BenchmarkLoad10k(b *testing.B) {
+	path := benchVault(b, 10000)
+	v, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer v.Close()
+	if err := v.UnlockWithPassphrase(pass); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if err := v.View(func(tx *Tx) error { _, err := tx.Records(); return err }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPut10k(b *testing.B) {
+	path := benchVault(b, 10000)
+	v, err := Open(path, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer v.Close()
+	if err := v.UnlockWithPassphrase(pass); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		err := v.Update(func(tx *Tx) error {
+			return tx.Put(&secret.Record{Name: "new", URL: "https://x.example", ClientID: "c", Identifier: secret.NewID()})
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
