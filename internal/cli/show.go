@@ -64,8 +64,15 @@ func showRun(o *ShowOptions) error {
 }
 
 func writeDetails(w io.Writer, r *secret.Record) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 1, ' ', 0)
-	line := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
+	// Labels are padded to one width; continuation lines of the notes start
+	// under the values.
+	const width = len("Your access: ")
+	line := func(k, v string) {
+		if k != "" {
+			k += ":"
+		}
+		fmt.Fprintf(w, "%-*s%s\n", width, k, v)
+	}
 	line("Name", r.Name)
 	line("Owner", r.Owner)
 	line("Last use", lastUse(r.LastUsedAt))
@@ -85,11 +92,8 @@ func writeDetails(w io.Writer, r *secret.Record) error {
 	if !r.Mine() {
 		line("Your access", string(r.Permission))
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
 	fmt.Fprintln(w, "Users with access:")
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, a := range r.Access {
 		perm := string(a.Permission)
 		if a.Revoked() {
