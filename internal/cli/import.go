@@ -22,6 +22,7 @@ type ImportOptions struct {
 	// Share-bundle options.
 	AllowUnsigned bool
 	Yes           bool
+	Resolve       string // "", "theirs" or "mine"
 }
 
 // NewCmdImport builds `mysafe import`.
@@ -48,6 +49,7 @@ JSON array.`,
 	cmd.Flags().StringVar(&opts.Format, "format", "", "file format: json or csv (default: detect JSON and share bundles)")
 	cmd.Flags().BoolVar(&opts.AllowUnsigned, "allow-unsigned", false, "accept a share bundle without a signature")
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask to confirm a share bundle import")
+	cmd.Flags().StringVar(&opts.Resolve, "resolve", "", "for share bundles, settle conflicts: theirs (take the bundle's version) or mine (keep yours)")
 	return cmd
 }
 
@@ -71,6 +73,9 @@ func importRun(o *ImportOptions) error {
 	case "", "json", "csv":
 	default:
 		return usageErr(fmt.Sprintf("unknown --format %q (want json or csv)", o.Format))
+	}
+	if r := strings.ToLower(o.Resolve); r != "" && r != "theirs" && r != "mine" {
+		return usageErr(fmt.Sprintf("unknown --resolve %q (want theirs or mine)", o.Resolve))
 	}
 	data, err := readInput(o.F, o.File)
 	if err != nil {

@@ -137,6 +137,8 @@ scripts in CI.`,
 		NewCmdImport(f, nil),
 		NewCmdExport(f, nil),
 		NewCmdKey(f, nil),
+		NewCmdContact(f),
+		NewCmdShare(f, nil),
 		NewCmdVersion(f),
 	)
 	return root

@@ -1,0 +1,239 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+
+	"github.com/mysafe/mysafe/internal/secret"
+	"github.com/mysafe/mysafe/internal/share"
+	"github.com/mysafe/mysafe/internal/vault"
+)
+
+const blobImports = "imported_bundles"
+
+// importedBundle remembers one imported bundle, so importing it again is
+// reported instead of silently repeated.
+type importedBundle struct {
+	ID         string    `json:"id"`
+	ImportedAt time.Time `json:"imported_at"`
+}
+
+// isBundle reports whether data looks like an age file (binary or armored),
+// which is what share bundles are.
+func isBundle(data []byte) bool {
+	return bytes.HasPrefix(data, []byte("age-encryption.org/")) || bytes.HasPrefix(bytes.TrimSpace(data), []byte("-----BEGIN AGE ENCRYPTED FILE-----"))
+}
+
+// bundleErr maps share.Open's errors to exit codes.
+func bundleErr(err error) error {
+	switch {
+	case errors.Is(err, share.ErrUnsigned):
+		return withHint(errLocked, err, "only if you trust how the file reached you, add --allow-unsigned")
+	case errors.Is(err, share.ErrNotAddressed):
+		return withHint(errLocked, err, "it was encrypted to other keys; your key is `mysafe key`")
+	case errors.Is(err, share.ErrTampered), errors.Is(err, share.ErrBadSignature), errors.Is(err, share.ErrForwarded):
+		return &exitError{class: errLocked, err: err}
+	case errors.Is(err, share.ErrMalformed), errors.Is(err, share.ErrUnsupportedVersion), errors.Is(err, share.ErrExpired):
+		return &exitError{class: errUsage, err: err}
+	}
+	return err
+}
+
+type importLine struct {
+	name   string
+	action share.Action
+	reason string
+}
+
+func importBundleRun(o *ImportOptions, data []byte) error {
+	f := o.F
+	v, err := f.OpenVault(false)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	pub, err := v.PublicKeys()
+	if err != nil {
+		return err
+	}
+	var lines []importLine
+	var failure error
+	err = v.Update(func(tx *vault.Tx) error {
+		profile, err := tx.Profile()
+		if err != nil {
+			return err
+		}
+		x, err := age.ParseX25519Identity(profile.SharingIdentity)
+		if err != nil {
+			return err
+		}
+		pq, err := age.ParseHybridIdentity(profile.PQIdentity)
+		if err != nil {
+			return err
+		}
+		opened, err := share.Open(data, []age.Identity{x, pq}, tx.Now(), share.OpenOptions{AllowUnsigned: o.AllowUnsigned})
+		if err != nil {
+			return bundleErr(err)
+		}
+		p := opened.Payload
+
+		var imported []importedBundle
+		if _, err := tx.GetJSON(blobImports, &imported); err != nil {
+			return err
+		}
+		if i := slices.IndexFunc(imported, func(b importedBundle) bool { return b.ID == p.ID }); i >= 0 {
+			return withHint(errConflict, fmt.Errorf("bundle %s was already imported on %s", p.ID, fmtTime(imported[i].ImportedAt)), "nothing was changed")
+		}
+
+		contacts, err := loadContacts(tx)
+		if err != nil {
+			return err
+		}
+		senderKeys, from, err := identifySender(f, o, opened, contacts)
+		if err != nil {
+			return err
+		}
+		f.chatter("Bundle from %s, permission %s, %d API secret(s):", from, p.Permission, len(p.Records))
+		for _, r := range p.Records {
+			f.chatter("  %s (%s)", r.Name, r.URL)
+		}
+		if p.ExpiresAt != nil {
+			f.chatter("It expires on %s.", fmtTime(*p.ExpiresAt))
+		}
+		if !o.Yes && f.IO.CanPrompt() {
+			ok, err := f.Prompter.Confirm("Import it?")
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return &exitError{class: errUsage, msg: "not imported"}
+			}
+		}
+		if err := tx.PutJSON(blobContacts, contacts); err != nil { // a newly learnt signing key
+			return err
+		}
+
+		byUID := map[string]*secret.Record{}
+		recs, err := tx.Records()
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			byUID[r.UID] = r
+		}
+		self := []string{pub.Sharing, pub.SharingPQ}
+		for _, rec := range p.Records {
+			local := byUID[rec.UID]
+			d := share.Decide(local, share.Incoming{Record: rec, Permission: p.Permission, SenderKeys: senderKeys, Self: self})
+			if d.Action == share.ActionConflict && o.Resolve != "" {
+				d = resolveConflict(local, d, rec, o.Resolve)
+			}
+			lines = append(lines, importLine{name: rec.Name, action: d.Action, reason: d.Reason})
+			switch d.Action {
+			case share.ActionAdd, share.ActionUpdate:
+				r := d.Record
+				if local != nil {
+					r.ID, r.LastUsedAt = local.ID, local.LastUsedAt
+				}
+				if len(r.Access) == 0 {
+					r.Access = bundleAccess(p, rec, tx.Now())
+				}
+				if err := tx.Put(r); err != nil {
+					return withHint(errConflict, fmt.Errorf("%s: %w", rec.Name, err), "change the identifier of your own API secret, then import again")
+				}
+			case share.ActionConflict:
+				failure = withHint(errConflict, fmt.Errorf("%s: %s", rec.Name, d.Reason), "nothing was imported; import again with --resolve theirs or --resolve mine")
+			case share.ActionRefuse:
+				failure = &exitError{class: errNotPermitted, msg: fmt.Sprintf("%s: %s", rec.Name, d.Reason), hint: "nothing was imported"}
+			}
+		}
+		if failure != nil {
+			return failure
+		}
+		imported = append(imported, importedBundle{ID: p.ID, ImportedAt: tx.Now()})
+		return tx.PutJSON(blobImports, imported)
+	})
+	for _, l := range lines {
+		word := map[share.Action]string{share.ActionAdd: "added", share.ActionUpdate: "updated", share.ActionUnchanged: "unchanged",
+			share.ActionConflict: "CONFLICT", share.ActionRefuse: "refused"}[l.action]
+		if err == nil || l.action == share.ActionConflict || l.action == share.ActionRefuse {
+			fmt.Fprintf(f.IO.ErrOut, "  %-9s %s: %s\n", word, l.name, l.reason)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.Out, "Imported bundle: %d API secret(s)\n", len(lines))
+	return nil
+}
+
+// identifySender says who made the bundle. Only a contact whose known
+// signing key made the signature is trusted to update records
+// (senderKeys); the first bundle from a contact teaches mysafe their signing
+// key, after the user has seen its fingerprint.
+func identifySender(f *Factory, o *ImportOptions, opened *share.Opened, contacts []Contact) (senderKeys []string, from string, err error) {
+	p := opened.Payload
+	if !opened.Signed {
+		f.chatter("mysafe: warning: this bundle is NOT signed; nothing says who made it")
+		return nil, fmt.Sprintf("%q (unsigned, unverified)", p.Sender.Name), nil
+	}
+	for i := range contacts {
+		c := &contacts[i]
+		if !opened.ClaimsSender(c.Key) {
+			continue
+		}
+		if c.Signing == "" {
+			f.chatter("First bundle from contact %s: signed by %s.", c.Name, opened.SignerFingerprint)
+			f.chatter("Check that fingerprint with %s (`mysafe key --signing | ssh-keygen -lf -` on their side).", c.Name)
+			if !o.Yes && f.IO.CanPrompt() {
+				ok, err := f.Prompter.Confirm("Is it theirs?")
+				if err != nil {
+					return nil, "", err
+				}
+				if !ok {
+					return nil, "", &exitError{class: errUsage, msg: "not imported: signing key not confirmed"}
+				}
+			}
+			c.Signing = opened.SignerKey
+		}
+		if opened.SentBy(c.Key, c.Signing) {
+			return opened.SenderKeys(), "contact " + c.Name + " (signature verified)", nil
+		}
+		return nil, "", withHint(errLocked, fmt.Errorf("bundle claims to come from contact %s but is signed by %s, not by their known key", c.Name, opened.SignerFingerprint),
+			"if "+c.Name+" really changed keys, remove and add the contact again")
+	}
+	f.chatter("mysafe: warning: the sender %q is not one of your contacts; signing key %s", p.Sender.Name, opened.SignerFingerprint)
+	return nil, fmt.Sprintf("%q (not a contact, key %s)", p.Sender.Name, opened.SignerFingerprint), nil
+}
+
+// bundleAccess lists who has access to a record received in a bundle: its
+// owner and the bundle's recipients.
+func bundleAccess(p share.Payload, rec share.Record, now time.Time) []secret.Access {
+	acc := []secret.Access{{Name: rec.Owner, Recipient: rec.OwnerKey, Permission: secret.PermOwner}}
+	for _, r := range p.Recipients {
+		if r.Recipient == rec.OwnerKey {
+			continue
+		}
+		acc = append(acc, secret.Access{Name: r.Name, Recipient: r.Recipient, Permission: p.Permission, GrantedAt: now})
+	}
+	return acc
+}
+
+// resolveConflict applies the user's choice for a conflicting record.
+func resolveConflict(local *secret.Record, d share.Decision, rec share.Record, choice string) share.Decision {
+	switch strings.ToLower(choice) {
+	case "theirs":
+		return share.Decision{Action: share.ActionUpdate, Reason: "conflict resolved: took the bundle's version", Record: d.Record}
+	default: // mine
+		r := local.Clone()
+		r.SyncedRevision = max(local.SyncedRevision, rec.Revision)
+		r.Revision = max(local.Revision, rec.Revision) + 1
+		return share.Decision{Action: share.ActionUpdate, Reason: "conflict resolved: kept your version; share it again so the others get it", Record: r}
+	}
+}

@@ -1,0 +1,315 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mysafe/mysafe/internal/secret"
+	"github.com/mysafe/mysafe/internal/share"
+	"github.com/mysafe/mysafe/internal/vault"
+)
+
+// ShareOptions are the inputs of `mysafe share`.
+type ShareOptions struct {
+	F          *Factory
+	Refs       []string
+	To         []string
+	Permission string
+	Output     string
+	Armor      bool
+	Expires    string
+	Force      bool
+	Revoke     string
+	From       string
+}
+
+// NewCmdShare builds `mysafe share`.
+func NewCmdShare(f *Factory, runF func(*ShareOptions) error) *cobra.Command {
+	opts := &ShareOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "share REF... --to NAME|KEY",
+		Short: "Write a signed, encrypted bundle of API secrets for other people",
+		Long: `Write a share bundle holding the chosen API secrets, encrypted to every
+--to (a contact name, or a public key: age1..., age1pq1..., ssh-ed25519,
+ssh-rsa) and signed with your signing key. Recipients import it with
+` + "`mysafe import FILE`" + `, or open it with ` + "`age -d`" + `. Each API secret's
+users with access then list the recipients and their permission.
+
+` + "`mysafe share --revoke REF --from NAME`" + ` records that access was withdrawn.
+It cannot take back a copy already shared: rotate the secret too.`,
+		Example: `  mysafe share payments-prod --to bob -o payments.age
+  mysafe share payments-prod billing-api --to bob --to carol --permission edit --armor --expires 7d -o for-team.txt
+  mysafe share --revoke payments-prod --from bob`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Refs = args
+			if opts.Revoke != "" {
+				if len(args) > 0 || len(opts.To) > 0 || opts.From == "" {
+					return usageErr("use: mysafe share --revoke REF --from NAME")
+				}
+			} else if len(args) == 0 || len(opts.To) == 0 {
+				return usageErr("mysafe share takes at least one REF and one --to")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			if opts.Revoke != "" {
+				return revokeRun(opts)
+			}
+			return shareRun(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVar(&opts.To, "to", nil, "recipient: a contact name or a public key (repeatable)")
+	fl.StringVar(&opts.Permission, "permission", "view", "what recipients may do: view or edit")
+	fl.StringVarP(&opts.Output, "output", "o", "", "write the bundle to `FILE` (mode 0600) instead of stdout")
+	fl.BoolVarP(&opts.Armor, "armor", "a", false, "write an ASCII-armored (text) bundle")
+	fl.StringVar(&opts.Expires, "expires", "", "refuse imports after this long, e.g. 7d or 12h")
+	fl.BoolVar(&opts.Force, "force", false, "overwrite an existing output file")
+	fl.StringVar(&opts.Revoke, "revoke", "", "record that access to `REF` was withdrawn (with --from)")
+	fl.StringVar(&opts.From, "from", "", "with --revoke: the contact whose access is withdrawn")
+	return cmd
+}
+
+// parseExpiry accepts Go durations and a number of days ("7d").
+func parseExpiry(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		if d, err := strconv.Atoi(n); err == nil && d > 0 {
+			return time.Duration(d) * 24 * time.Hour, nil
+		}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, usageErr(fmt.Sprintf("invalid --expires %q (want e.g. 7d, 12h or 30m)", s))
+	}
+	return d, nil
+}
+
+// resolveRecipient turns a --to value into a named recipient: a contact's
+// key, or a key given directly.
+func resolveRecipient(contacts []Contact, to string) (share.Recipient, error) {
+	if i, ok := findContact(contacts, to); ok {
+		r, err := share.ParseRecipient(contacts[i].Key)
+		if err != nil {
+			return r, err
+		}
+		r.Name = contacts[i].Name
+		return r, nil
+	}
+	r, err := share.ParseRecipient(to)
+	if err != nil {
+		if !strings.HasPrefix(to, "age1") && !strings.HasPrefix(to, "ssh-") {
+			return r, &exitError{class: errNotFound, msg: fmt.Sprintf("no contact named %q", to),
+				hint: "add one with `mysafe contact add " + to + " KEY`, or give the public key itself"}
+		}
+		return r, usageErr(err.Error())
+	}
+	for _, c := range contacts {
+		if c.Key == r.Key() {
+			r.Name = c.Name
+		}
+	}
+	if r.Name == "" {
+		r.Name = r.Fingerprint()
+	}
+	return r, nil
+}
+
+func shareRun(o *ShareOptions) error {
+	f := o.F
+	perm, err := secret.ParsePermission(o.Permission)
+	if err != nil {
+		return err
+	}
+	var ttl time.Duration
+	if o.Expires != "" {
+		if ttl, err = parseExpiry(o.Expires); err != nil {
+			return err
+		}
+	}
+	if o.Output == "" && !o.Armor && f.IO.StdoutTTY {
+		return usageErr("refusing to write a binary bundle to the terminal; use -o FILE or --armor")
+	}
+	if o.Output != "" && !o.Force {
+		if _, err := os.Lstat(o.Output); err == nil {
+			return withHint(errConflict, fmt.Errorf("%s already exists", o.Output), "use --force to overwrite it")
+		}
+	}
+	v, err := f.OpenVault(false)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	pub, err := v.PublicKeys()
+	if err != nil {
+		return err
+	}
+	var names []string
+	var recipients []share.Recipient
+	written := false
+	err = v.Update(func(tx *vault.Tx) error {
+		profile, err := tx.Profile()
+		if err != nil {
+			return err
+		}
+		contacts, err := loadContacts(tx)
+		if err != nil {
+			return err
+		}
+		recipients = recipients[:0]
+		for _, to := range o.To {
+			r, err := resolveRecipient(contacts, to)
+			if err != nil {
+				return err
+			}
+			recipients = append(recipients, r)
+		}
+		if _, err := share.CheckRecipients(recipients); err != nil {
+			return usageErr(err.Error())
+		}
+		now := tx.Now()
+		self := share.Party{Name: profile.Owner, Recipient: pub.Sharing}
+		var recs []*secret.Record
+		var payloadRecs []share.Record
+		for _, ref := range o.Refs {
+			r, err := tx.Find(ref)
+			if err != nil {
+				return err
+			}
+			for _, to := range recipients {
+				if err := share.CanSend(r, to.Key()); err != nil {
+					return &exitError{class: errNotPermitted, err: fmt.Errorf("%s: %w", describe(r), err)}
+				}
+			}
+			recs = append(recs, r)
+			payloadRecs = append(payloadRecs, share.RecordFromSecret(r, self))
+			names = append(names, r.Name)
+		}
+		p := share.NewPayload(now, share.Sender{Name: profile.Owner, Recipient: pub.Sharing, PQRecipient: pub.SharingPQ}, perm, payloadRecs)
+		if ttl > 0 {
+			exp := now.Add(ttl).UTC().Truncate(time.Second)
+			p.ExpiresAt = &exp
+		}
+		bundle, err := share.Build(p, profile.SigningKey(), recipients, o.Armor)
+		if err != nil {
+			if errors.Is(err, share.ErrInvalidRecipient) || errors.Is(err, share.ErrMixedRecipients) {
+				return usageErr(err.Error())
+			}
+			return err
+		}
+		for _, r := range recs {
+			if r.Mine() {
+				for _, to := range recipients {
+					grantAccess(r, to, perm, now)
+				}
+			}
+			r.SyncedRevision = r.Revision
+			if err := tx.Put(r); err != nil {
+				return err
+			}
+		}
+		if err := writeBundle(f, o, bundle); err != nil {
+			return err
+		}
+		written = true
+		return nil
+	})
+	if err != nil {
+		if written && o.Output != "" {
+			// The commit failed after the bundle was written: do not leave
+			// a file the vault's access lists do not account for.
+			os.Remove(o.Output)
+		}
+		return err
+	}
+	who := make([]string, len(recipients))
+	for i, r := range recipients {
+		who[i] = r.Name
+	}
+	dest := "stdout"
+	if o.Output != "" {
+		dest = o.Output
+	}
+	f.chatter("Shared %d API secret(s) (%s) with %s, permission %s: %s", len(names), strings.Join(names, ", "), strings.Join(who, ", "), perm, dest)
+	return nil
+}
+
+// grantAccess adds or updates the access entry of one recipient.
+func grantAccess(r *secret.Record, to share.Recipient, perm secret.Permission, now time.Time) {
+	for i, a := range r.Access {
+		if a.Recipient == to.Key() {
+			r.Access[i].Name, r.Access[i].Permission, r.Access[i].GrantedAt, r.Access[i].RevokedAt = to.Name, perm, now, time.Time{}
+			return
+		}
+	}
+	r.Access = append(r.Access, secret.Access{Name: to.Name, Recipient: to.Key(), Permission: perm, GrantedAt: now})
+}
+
+func writeBundle(f *Factory, o *ShareOptions, bundle []byte) error {
+	if o.Output == "" {
+		_, err := f.IO.Out.Write(bundle)
+		return err
+	}
+	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if o.Force {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	fh, err := os.OpenFile(o.Output, flags, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := fh.Write(bundle); err != nil {
+		fh.Close()
+		return err
+	}
+	return fh.Close()
+}
+
+func revokeRun(o *ShareOptions) error {
+	f := o.F
+	v, err := f.OpenVault(false)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	var r *secret.Record
+	var who string
+	err = v.Update(func(tx *vault.Tx) error {
+		if r, err = tx.Find(o.Revoke); err != nil {
+			return err
+		}
+		if !r.Mine() {
+			return &exitError{class: errNotPermitted, msg: fmt.Sprintf("%s belongs to %s: only the owner manages who has access", describe(r), r.Owner)}
+		}
+		contacts, err := loadContacts(tx)
+		if err != nil {
+			return err
+		}
+		key := ""
+		if i, ok := findContact(contacts, o.From); ok {
+			key = contacts[i].Key
+		}
+		for i, a := range r.Access {
+			if a.Permission == secret.PermOwner || a.Revoked() {
+				continue
+			}
+			if strings.EqualFold(a.Name, o.From) || (key != "" && a.Recipient == key) || a.Recipient == o.From {
+				r.Access[i].RevokedAt = tx.Now()
+				who = a.Name
+				return tx.Put(r)
+			}
+		}
+		return &exitError{class: errNotFound, msg: fmt.Sprintf("%s is not shared with %q", describe(r), o.From), hint: "see `mysafe show " + o.Revoke + "`"}
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.Out, "Access of %s to %s marked as revoked\n", who, r.Name)
+	f.chatter("Reminder: %s may still hold a copy of the client secret; a shared copy cannot be taken back. Rotate the secret at the API provider, then store the new one with `mysafe edit %s --client-secret-stdin` and share it again with the people who keep access.", who, o.Revoke)
+	return nil
+}
