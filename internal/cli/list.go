@@ -2,11 +2,9 @@ package cli
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -74,6 +72,10 @@ func listRun(o *ListOptions) error {
 		out := make([]secret.JSON, len(recs))
 		for i, r := range recs {
 			out[i] = r.ToJSON()
+		}
+		if !o.F.IO.StdoutTTY {
+			// Compact for programs, one write; indented for people.
+			return writeCompactJSON(o.F.IO.Out, out)
 		}
 		return writeJSON(o.F.IO.Out, out)
 	}
@@ -152,26 +154,39 @@ func isShared(r *secret.Record) bool {
 	return false
 }
 
+// sortRecords sorts by name without regard to case, then by name, then by
+// id, so the order is the same on every run.
 func sortRecords(recs []*secret.Record) {
-	slices.SortFunc(recs, func(a, b *secret.Record) int {
-		if c := strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)); c != 0 {
+	type keyed struct {
+		lower string
+		r     *secret.Record
+	}
+	ks := make([]keyed, len(recs))
+	for i, r := range recs {
+		ks[i] = keyed{strings.ToLower(r.Name), r}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		if c := strings.Compare(a.lower, b.lower); c != 0 {
 			return c
 		}
-		if c := strings.Compare(a.Name, b.Name); c != 0 {
+		if c := strings.Compare(a.r.Name, b.r.Name); c != 0 {
 			return c
 		}
-		return strings.Compare(a.ID, b.ID)
+		return strings.Compare(a.r.ID, b.r.ID)
 	})
+	for i := range ks {
+		recs[i] = ks[i].r
+	}
 }
 
 func writeTable(w io.Writer, recs []*secret.Record) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tIDENTIFIER\tURL\tMETHOD\tTAGS\tOWNER\tLAST USE")
+	rows := make([][]string, 0, len(recs)+1)
+	rows = append(rows, []string{"NAME", "IDENTIFIER", "URL", "METHOD", "TAGS", "OWNER", "LAST USE"})
 	for _, r := range recs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, dash(r.Identifier), r.URL, dash(r.Method),
-			dash(strings.Join(r.Tags, ",")), r.Owner, lastUse(r.LastUsedAt))
+		rows = append(rows, []string{r.Name, dash(r.Identifier), r.URL, dash(r.Method),
+			dash(strings.Join(r.Tags, ",")), r.Owner, lastUse(r.LastUsedAt)})
 	}
-	return tw.Flush()
+	return writeAligned(w, rows)
 }
 
 func dash(s string) string {

@@ -33,8 +33,11 @@ var (
 
 func benchSetup(b *testing.B) {
 	benchOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "mysafe-bench-")
-		if err != nil {
+		// One fixed folder, replaced on every run, so repeated runs do not
+		// pile up 16 MB vaults in the temporary directory.
+		dir := filepath.Join(os.TempDir(), "mysafe-process-bench")
+		os.RemoveAll(dir)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
 			benchErr = err
 			return
 		}

@@ -76,3 +76,30 @@ func BenchmarkPut10k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkOpenFind10k is what `show` does: open the file, unlock with the
+// exported identity, resolve one reference.
+func BenchmarkOpenFind10k(b *testing.B) {
+	path := benchVault(b, 10000)
+	v, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	v.UnlockWithPassphrase(pass)
+	ident := v.Identity()
+	v.Close()
+	b.ResetTimer()
+	for b.Loop() {
+		v, err := Open(path, Options{ReadOnly: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := v.UnlockWithIdentity(ident); err != nil {
+			b.Fatal(err)
+		}
+		if err := v.View(func(tx *Tx) error { _, err := tx.Find("svc-05000"); return err }); err != nil {
+			b.Fatal(err)
+		}
+		v.Close()
+	}
+}

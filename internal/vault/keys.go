@@ -2,12 +2,10 @@ package vault
 
 import (
 	"crypto/hkdf"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"hash"
 
 	"golang.org/x/crypto/chacha20poly1305"
 )
@@ -21,7 +19,6 @@ import (
 type keys struct {
 	vaultID []byte
 	aead    cipherAEAD
-	state   []byte // HMAC key for the state digest
 }
 
 type cipherAEAD interface {
@@ -46,15 +43,11 @@ func deriveKeys(vaultID, dataKey []byte, identity string) (*keys, error) {
 	if err != nil {
 		return nil, err
 	}
-	sk, err := hkdf.Expand(sha256.New, prk, "mysafe v1 state key", 32)
-	if err != nil {
-		return nil, err
-	}
 	aead, err := chacha20poly1305.NewX(rk)
 	if err != nil {
 		return nil, err
 	}
-	return &keys{vaultID: vaultID, aead: aead, state: sk}, nil
+	return &keys{vaultID: vaultID, aead: aead}, nil
 }
 
 // ad builds the associated data that binds a sealed value to its place: the
@@ -91,38 +84,6 @@ func (k *keys) open(bucket, key, sealed []byte) ([]byte, error) {
 		return nil, errOpen
 	}
 	return pt, nil
-}
-
-// digest is an order-independent summary of every sealed value in the vault:
-// the XOR of a keyed hash of (bucket, key, nonce) for each value. Every write
-// gives a value a fresh random nonce, so the digest changes with every write.
-// It is kept sealed in the meta bucket; on read the recomputed digest must
-// match, which catches an old version of a record put back in place, a record
-// deleted or copied in behind mysafe's back, and any mix of values taken from
-// different moments. Updating it costs two hashes per write, not a pass over
-// the vault.
-type digest [32]byte
-
-func (k *keys) newMAC() hash.Hash { return hmac.New(sha256.New, k.state) }
-
-// element returns one value's share of the digest; m comes from newMAC and is
-// reused across calls, which keeps HMAC's key setup out of the loop.
-func element(m hash.Hash, bucket, key, sealed []byte) digest {
-	m.Reset()
-	m.Write(bucket)
-	m.Write([]byte{0})
-	m.Write(key)
-	m.Write([]byte{0})
-	m.Write(sealed[:min(len(sealed), chacha20poly1305.NonceSizeX)])
-	var d digest
-	m.Sum(d[:0])
-	return d
-}
-
-func (d *digest) toggle(e digest) {
-	for i := range d {
-		d[i] ^= e[i]
-	}
 }
 
 func newRandom(n int) []byte {

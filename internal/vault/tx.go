@@ -2,12 +2,10 @@ package vault
 
 import (
 	"bytes"
-	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"runtime"
-	"strings"
 	"sync"
 	"time"
 
@@ -16,17 +14,15 @@ import (
 	"github.com/mysafe/mysafe/internal/secret"
 )
 
-// Tx is one bbolt transaction over an unlocked vault. Records are decrypted
-// and checked against the state digest the first time they are needed, once
-// per transaction.
+// Tx is one bbolt transaction over an unlocked vault. The catalog is read
+// and checked against the file when the transaction first needs it; records
+// are decrypted only when asked for, and then cached for the transaction.
 type Tx struct {
 	v       *Vault
 	btx     *bolt.Tx
-	loaded  bool
-	records map[string]*secret.Record
-	order   []string          // ids in key order
-	idents  map[string]string // identKey(identifier) -> id
-	state   digest
+	cat     *catalog
+	records map[string]*secret.Record // decrypted so far, by id
+	all     bool                      // every record is in records
 	dirty   bool
 }
 
@@ -56,159 +52,168 @@ func (v *Vault) Update(fn func(*Tx) error) error {
 // Now returns the vault's clock reading.
 func (tx *Tx) Now() time.Time { return tx.v.now().UTC() }
 
-// load decrypts every record and verifies the state digest over every sealed
-// value in the file. Records are opened on all cores: each is independent.
-func (tx *Tx) load() error {
-	if tx.loaded {
-		return nil
-	}
-	k := tx.v.keys
-	type entry struct{ key, val []byte }
-	var entries []entry
-	recs := tx.btx.Bucket(bucketRecords)
-	if err := recs.ForEach(func(key, val []byte) error {
-		entries = append(entries, entry{key, val})
-		return nil
-	}); err != nil {
-		return err
-	}
+func tampered(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrTampered, fmt.Sprintf(format, a...))
+}
 
-	out := make([]secret.Record, len(entries))
-	workers := min(runtime.GOMAXPROCS(0), len(entries)/256+1)
-	sums := make([]digest, workers)
+// loadCatalog opens the catalog and checks that the records and data
+// buckets hold exactly the values it lists.
+func (tx *Tx) loadCatalog() error {
+	if tx.cat != nil {
+		return nil
+	}
+	pt, err := tx.v.keys.open(bucketMeta, keyCatalog, tx.btx.Bucket(bucketMeta).Get(keyCatalog))
+	if err != nil {
+		return tampered("the catalog does not decrypt")
+	}
+	cat, err := unmarshalCatalog(pt)
+	if err != nil {
+		return tampered("%v", err)
+	}
+	for _, b := range []struct {
+		name    []byte
+		entries []catEntry
+	}{{bucketRecords, cat.records}, {bucketData, cat.blobs}} {
+		i := 0
+		err := tx.btx.Bucket(b.name).ForEach(func(key, val []byte) error {
+			if i >= len(b.entries) || b.entries[i].key != string(key) {
+				return tampered("%s %x was added or moved behind mysafe's back", b.name, key)
+			}
+			if b.entries[i].nonce != nonceTag(val) {
+				return tampered("%s %x was replaced, by an older version or otherwise", b.name, key)
+			}
+			i++
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if i != len(b.entries) {
+			return tampered("%s were removed behind mysafe's back", b.name)
+		}
+	}
+	tx.cat = cat
+	tx.records = make(map[string]*secret.Record)
+	return nil
+}
+
+// sealedRecord is one value of the records bucket, valid during the
+// transaction, with its catalog entry.
+type sealedRecord struct {
+	key, val []byte
+	entry    *catEntry
+}
+
+// decrypt opens the given records, on all cores when there are many, and
+// caches them. It returns them in the order given.
+func (tx *Tx) decrypt(in []sealedRecord) ([]*secret.Record, error) {
+	k := tx.v.keys
+	out := make([]secret.Record, len(in))
+	workers := min(runtime.GOMAXPROCS(0), len(in)/256+1)
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
-		lo, hi := w*len(entries)/workers, (w+1)*len(entries)/workers
+		lo, hi := w*len(in)/workers, (w+1)*len(in)/workers
 		wg.Go(func() {
-			mac := k.newMAC()
-			for i := lo; i < hi; i++ {
-				key, val := entries[i].key, entries[i].val
-				pt, err := k.open(bucketRecords, key, val)
+			for j := lo; j < hi; j++ {
+				s := in[j]
+				pt, err := k.open(bucketRecords, s.key, s.val)
 				if err != nil {
-					errs[w] = fmt.Errorf("%w: record %x does not decrypt in its place", ErrTampered, key)
+					errs[w] = tampered("record %x does not decrypt in its place", s.key)
 					return
 				}
-				r := &out[i]
+				r := &out[j]
 				if err := r.UnmarshalBinary(pt); err != nil {
-					errs[w] = fmt.Errorf("%w: record %x: %v", ErrTampered, key, err)
+					errs[w] = tampered("record %x: %v", s.key, err)
 					return
 				}
-				if r.ID != hex.EncodeToString(key) {
-					errs[w] = fmt.Errorf("%w: record %x carries another id", ErrTampered, key)
+				if r.ID != hex.EncodeToString(s.key) || r.Name != s.entry.name || r.Identifier != s.entry.ident {
+					errs[w] = tampered("record %x does not match the catalog", s.key)
 					return
 				}
-				sums[w].toggle(element(mac, bucketRecords, key, val))
 			}
 		})
 	}
 	wg.Wait()
-	var sum digest
-	for w := range workers {
-		if errs[w] != nil {
-			return errs[w]
-		}
-		sum.toggle(sums[w])
-	}
-	tx.records = make(map[string]*secret.Record, len(out))
-	tx.idents = make(map[string]string, len(out))
-	tx.order = make([]string, 0, len(out))
-	for i := range out {
-		r := &out[i]
-		tx.records[r.ID] = r
-		tx.order = append(tx.order, r.ID)
-		if r.Identifier != "" {
-			tx.idents[identKey(r.Identifier)] = r.ID
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
 		}
 	}
-
-	mac := k.newMAC()
-	if err := tx.btx.Bucket(bucketData).ForEach(func(key, val []byte) error {
-		sum.toggle(element(mac, bucketData, key, val))
-		return nil
-	}); err != nil {
-		return err
+	recs := make([]*secret.Record, len(out))
+	for j := range out {
+		recs[j] = &out[j]
+		tx.records[out[j].ID] = &out[j]
 	}
-	sealed := tx.btx.Bucket(bucketMeta).Get(keyState)
-	want, err := k.open(bucketMeta, keyState, sealed)
-	if err != nil || len(want) != len(sum) {
-		return fmt.Errorf("%w: state record does not decrypt", ErrTampered)
-	}
-	if subtle.ConstantTimeCompare(want, sum[:]) != 1 {
-		return fmt.Errorf("%w: records were removed, added or replaced by older versions", ErrTampered)
-	}
-	tx.state = sum
-	tx.loaded = true
-	return nil
+	return recs, nil
 }
 
-// identKey is the form identifiers are compared in (see secret.SameIdentifier).
-func identKey(s string) string { return strings.ToLower(s) }
-
-// finish writes the new state digest if anything changed.
-func (tx *Tx) finish() error {
-	if !tx.dirty {
-		return nil
-	}
-	return tx.btx.Bucket(bucketMeta).Put(keyState, tx.v.keys.seal(bucketMeta, keyState, tx.state[:]))
-}
-
-// put seals plaintext under bucket/key and keeps the digest in step.
-func (tx *Tx) put(bucket, key, plaintext []byte) error {
-	if err := tx.load(); err != nil {
-		return err
-	}
-	b := tx.btx.Bucket(bucket)
-	mac := tx.v.keys.newMAC()
-	if old := b.Get(key); old != nil {
-		tx.state.toggle(element(mac, bucket, key, old))
-	}
-	sealed := tx.v.keys.seal(bucket, key, plaintext)
-	if err := b.Put(key, sealed); err != nil {
-		return err
-	}
-	tx.state.toggle(element(mac, bucket, key, sealed))
-	tx.dirty = true
-	return nil
-}
-
-func (tx *Tx) del(bucket, key []byte) error {
-	if err := tx.load(); err != nil {
-		return err
-	}
-	b := tx.btx.Bucket(bucket)
-	old := b.Get(key)
-	if old == nil {
-		return nil
-	}
-	tx.state.toggle(element(tx.v.keys.newMAC(), bucket, key, old))
-	tx.dirty = true
-	return b.Delete(key)
-}
-
-// Records returns every record, sorted by nothing in particular. The
-// records are the transaction's own copies: modify them and Put them back to
-// change the vault.
+// Records returns every record, in no particular order. The records are the
+// transaction's own copies: modify one and Put it back to change the vault.
 func (tx *Tx) Records() ([]*secret.Record, error) {
-	if err := tx.load(); err != nil {
+	if err := tx.loadCatalog(); err != nil {
 		return nil, err
 	}
-	out := make([]*secret.Record, 0, len(tx.order))
-	for _, id := range tx.order {
-		if r, ok := tx.records[id]; ok {
-			out = append(out, r)
+	if !tx.all {
+		// Walk the bucket (in catalog order) and decrypt what is not cached.
+		var todo []sealedRecord
+		i := 0
+		tx.btx.Bucket(bucketRecords).ForEach(func(key, val []byte) error {
+			e := &tx.cat.records[i]
+			i++
+			if len(tx.records) > 0 {
+				if _, cached := tx.records[hex.EncodeToString(key)]; cached {
+					return nil
+				}
+			}
+			todo = append(todo, sealedRecord{key, val, e})
+			return nil
+		})
+		if _, err := tx.decrypt(todo); err != nil {
+			return nil, err
 		}
+		tx.all = true
+	}
+	out := make([]*secret.Record, 0, len(tx.records))
+	for _, r := range tx.records {
+		out = append(out, r)
 	}
 	return out, nil
 }
 
-// Find resolves a reference (identifier, id or exact name) with secret.Find.
+// Find resolves a reference (identifier, id or exact name) with secret.Find,
+// decrypting only the records that can match.
 func (tx *Tx) Find(ref string) (*secret.Record, error) {
-	recs, err := tx.Records()
+	if err := tx.loadCatalog(); err != nil {
+		return nil, err
+	}
+	var todo []sealedRecord
+	var cands []*secret.Record
+	bucket := tx.btx.Bucket(bucketRecords)
+	for i := range tx.cat.records {
+		e := &tx.cat.records[i]
+		if e.name != ref && !secret.SameIdentifier(e.ident, ref) && (len(ref) != 16 || hex.EncodeToString([]byte(e.key)) != ref) {
+			continue
+		}
+		if r, ok := tx.records[hex.EncodeToString([]byte(e.key))]; ok {
+			cands = append(cands, r)
+		} else {
+			todo = append(todo, sealedRecord{[]byte(e.key), bucket.Get([]byte(e.key)), e})
+		}
+	}
+	recs, err := tx.decrypt(todo)
 	if err != nil {
 		return nil, err
 	}
-	return secret.Find(recs, ref)
+	return secret.Find(append(cands, recs...), ref)
+}
+
+// finish reseals the catalog if anything changed.
+func (tx *Tx) finish() error {
+	if !tx.dirty {
+		return nil
+	}
+	return tx.btx.Bucket(bucketMeta).Put(keyCatalog, tx.v.keys.seal(bucketMeta, keyCatalog, tx.cat.marshal()))
 }
 
 // ConflictError reports an identifier already used by another record.
@@ -228,13 +233,14 @@ func (e *ConflictError) Unwrap() error { return ErrConflict }
 // (and a UID when it has none). Put refuses, with a *ConflictError, an
 // identifier that another record already has.
 func (tx *Tx) Put(r *secret.Record) error {
-	if err := tx.load(); err != nil {
+	if err := tx.loadCatalog(); err != nil {
 		return err
 	}
 	if r.ID == "" {
 		for {
 			r.ID = secret.NewID()
-			if _, taken := tx.records[r.ID]; !taken {
+			key, _ := hex.DecodeString(r.ID)
+			if _, taken := find(tx.cat.records, string(key)); !taken {
 				break
 			}
 		}
@@ -247,52 +253,51 @@ func (tx *Tx) Put(r *secret.Record) error {
 		return fmt.Errorf("invalid record id %q", r.ID)
 	}
 	if r.Identifier != "" {
-		if other, ok := tx.idents[identKey(r.Identifier)]; ok && other != r.ID {
-			return &ConflictError{Identifier: r.Identifier, Other: tx.records[other]}
+		for _, e := range tx.cat.records {
+			if e.key != string(key) && secret.SameIdentifier(e.ident, r.Identifier) {
+				other, err := tx.Find(hex.EncodeToString([]byte(e.key)))
+				if err != nil {
+					return err
+				}
+				return &ConflictError{Identifier: r.Identifier, Other: other}
+			}
 		}
 	}
 	pt, err := r.MarshalBinary()
 	if err != nil {
 		return err
 	}
-	if err := tx.put(bucketRecords, key, pt); err != nil {
+	sealed := tx.v.keys.seal(bucketRecords, key, pt)
+	if err := tx.btx.Bucket(bucketRecords).Put(key, sealed); err != nil {
 		return err
 	}
-	if old, ok := tx.records[r.ID]; !ok {
-		tx.order = append(tx.order, r.ID)
-	} else if old.Identifier != "" {
-		delete(tx.idents, identKey(old.Identifier))
-	}
-	if r.Identifier != "" {
-		tx.idents[identKey(r.Identifier)] = r.ID
-	}
+	tx.cat.records = set(tx.cat.records, catEntry{key: string(key), nonce: nonceTag(sealed), name: r.Name, ident: r.Identifier})
 	tx.records[r.ID] = r
+	tx.dirty = true
 	return nil
 }
 
 // Delete removes a record by id; ErrNotFound if there is none.
 func (tx *Tx) Delete(id string) error {
-	if err := tx.load(); err != nil {
+	if err := tx.loadCatalog(); err != nil {
 		return err
 	}
-	old, ok := tx.records[id]
-	if !ok {
+	key, err := hex.DecodeString(id)
+	if _, ok := find(tx.cat.records, string(key)); err != nil || !ok {
 		return fmt.Errorf("record %s: %w", id, ErrNotFound)
 	}
-	if old.Identifier != "" {
-		delete(tx.idents, identKey(old.Identifier))
-	}
-	key, _ := hex.DecodeString(id)
-	if err := tx.del(bucketRecords, key); err != nil {
+	if err := tx.btx.Bucket(bucketRecords).Delete(key); err != nil {
 		return err
 	}
+	tx.cat.records = remove(tx.cat.records, string(key))
 	delete(tx.records, id)
+	tx.dirty = true
 	return nil
 }
 
 // Blob returns the named sealed blob, or nil if it does not exist.
 func (tx *Tx) Blob(name string) ([]byte, error) {
-	if err := tx.load(); err != nil {
+	if err := tx.loadCatalog(); err != nil {
 		return nil, err
 	}
 	val := tx.btx.Bucket(bucketData).Get([]byte(name))
@@ -301,18 +306,37 @@ func (tx *Tx) Blob(name string) ([]byte, error) {
 	}
 	pt, err := tx.v.keys.open(bucketData, []byte(name), val)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s does not decrypt in its place", ErrTampered, name)
+		return nil, tampered("%s does not decrypt in its place", name)
 	}
 	return bytes.Clone(pt), nil
 }
 
 // PutBlob stores a sealed blob under name.
 func (tx *Tx) PutBlob(name string, data []byte) error {
-	return tx.put(bucketData, []byte(name), data)
+	if err := tx.loadCatalog(); err != nil {
+		return err
+	}
+	sealed := tx.v.keys.seal(bucketData, []byte(name), data)
+	if err := tx.btx.Bucket(bucketData).Put([]byte(name), sealed); err != nil {
+		return err
+	}
+	tx.cat.blobs = set(tx.cat.blobs, catEntry{key: name, nonce: nonceTag(sealed)})
+	tx.dirty = true
+	return nil
 }
 
 // DeleteBlob removes the named blob.
-func (tx *Tx) DeleteBlob(name string) error { return tx.del(bucketData, []byte(name)) }
+func (tx *Tx) DeleteBlob(name string) error {
+	if err := tx.loadCatalog(); err != nil {
+		return err
+	}
+	if err := tx.btx.Bucket(bucketData).Delete([]byte(name)); err != nil {
+		return err
+	}
+	tx.cat.blobs = remove(tx.cat.blobs, name)
+	tx.dirty = true
+	return nil
+}
 
 // GetJSON decodes the named blob into v; ok is false when it does not exist.
 func (tx *Tx) GetJSON(name string, v any) (ok bool, err error) {
@@ -321,21 +345,19 @@ func (tx *Tx) GetJSON(name string, v any) (ok bool, err error) {
 		return false, err
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		return false, fmt.Errorf("%w: %s: %v", ErrTampered, name, err)
+		return false, tampered("%s: %v", name, err)
 	}
 	return true, nil
 }
 
-func (tx *Tx) putJSON(name string, v any) error {
+// PutJSON stores v, JSON-encoded, as the named blob.
+func (tx *Tx) PutJSON(name string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
 	return tx.PutBlob(name, b)
 }
-
-// PutJSON stores v, JSON-encoded, as the named blob.
-func (tx *Tx) PutJSON(name string, v any) error { return tx.putJSON(name, v) }
 
 // Profile returns the owner's profile.
 func (tx *Tx) Profile() (*Profile, error) {
@@ -345,7 +367,7 @@ func (tx *Tx) Profile() (*Profile, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("%w: the profile is missing", ErrTampered)
+		return nil, tampered("the profile is missing")
 	}
 	return &p, nil
 }

@@ -5,7 +5,7 @@
 //
 //	meta     format, vault id, public keys (clear); the vault identity sealed
 //	         with the passphrase (age scrypt); the data key sealed to the vault
-//	         identity (age X25519); the state digest (sealed)
+//	         identity (age X25519); the catalog (sealed)
 //	records  record id -> sealed record
 //	data     name -> sealed blob (profile, contacts, import history)
 //
@@ -59,7 +59,7 @@ var (
 	keyVaultID    = []byte("vault_id")
 	keyIdentity   = []byte("identity")
 	keyDataKey    = []byte("data_key")
-	keyState      = []byte("state")
+	keyCatalog    = []byte("catalog")
 	keyPublicKeys = []byte("public_keys")
 
 	blobProfile = "profile"
@@ -224,8 +224,8 @@ func Create(path string, o CreateOptions) (v *Vault, err error) {
 			return err
 		}
 		// A new vault has nothing to verify yet.
-		tx := &Tx{v: v, btx: btx, loaded: true, records: map[string]*secret.Record{}, idents: map[string]string{}}
-		if err := tx.putJSON(blobProfile, profile); err != nil {
+		tx := &Tx{v: v, btx: btx, cat: &catalog{}, records: map[string]*secret.Record{}}
+		if err := tx.PutJSON(blobProfile, profile); err != nil {
 			return err
 		}
 		return tx.finish()

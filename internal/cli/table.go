@@ -1,0 +1,35 @@
+package cli
+
+import (
+	"bufio"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// writeAligned writes rows as columns separated by two spaces, each column
+// as wide as its widest cell (counted in runes), with no trailing spaces. It
+// buffers the output: a table of ten thousand rows is one write, not tens of
+// thousands.
+func writeAligned(w io.Writer, rows [][]string) error {
+	var widths []int
+	for _, row := range rows {
+		for i, cell := range row {
+			if i >= len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], utf8.RuneCountInString(cell))
+		}
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	for _, row := range rows {
+		for i, cell := range row {
+			bw.WriteString(cell)
+			if i < len(row)-1 {
+				bw.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(cell)+2))
+			}
+		}
+		bw.WriteByte('\n')
+	}
+	return bw.Flush()
+}

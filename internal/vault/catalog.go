@@ -1,0 +1,167 @@
+package vault
+
+import (
+	"encoding/binary"
+	"errors"
+	"slices"
+	"strings"
+)
+
+// The catalog is the vault's table of contents, sealed in the meta bucket.
+// For every sealed value in the records and data buckets it holds the key and
+// the first bytes of the value's random nonce; for records also the name and
+// identifier, so a reference resolves without decrypting every record.
+//
+// It is what makes the file tamper-evident as a whole: every write gives the
+// written value a fresh nonce and reseals the catalog, and every transaction
+// first checks that the values in the file are exactly those the catalog
+// lists, with those nonces. An older version of a record put back in place,
+// a record deleted, added or moved, all fail that check, and the catalog
+// itself cannot be forged or moved without the vault's key. The check reads
+// no more than the first bytes of each value, so it costs little even for
+// `show` on a large vault.
+type catalog struct {
+	records []catEntry // sorted by key, as bbolt iterates
+	blobs   []catEntry // sorted by key
+}
+
+type catEntry struct {
+	key   string // bbolt key (8 bytes for records, the name for blobs)
+	nonce string // first nonceTagLen bytes of the value's nonce
+	name  string // records only
+	ident string // records only
+}
+
+// nonceTagLen bytes of a 24-byte random nonce identify a value's version.
+const nonceTagLen = 16
+
+const catalogVersion = 1
+
+var errCatalog = errors.New("catalog is malformed")
+
+func (c *catalog) marshal() []byte {
+	n := 1
+	for _, e := range c.records {
+		n += 4*binary.MaxVarintLen32 + len(e.key) + len(e.nonce) + len(e.name) + len(e.ident)
+	}
+	for _, e := range c.blobs {
+		n += 2*binary.MaxVarintLen32 + len(e.key) + len(e.nonce)
+	}
+	b := make([]byte, 0, n+2*binary.MaxVarintLen32)
+	b = append(b, catalogVersion)
+	put := func(s string) {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	b = binary.AppendUvarint(b, uint64(len(c.records)))
+	for _, e := range c.records {
+		put(e.key)
+		put(e.nonce)
+		put(e.name)
+		put(e.ident)
+	}
+	b = binary.AppendUvarint(b, uint64(len(c.blobs)))
+	for _, e := range c.blobs {
+		put(e.key)
+		put(e.nonce)
+	}
+	return b
+}
+
+func unmarshalCatalog(b []byte) (*catalog, error) {
+	if len(b) == 0 || b[0] != catalogVersion {
+		return nil, errCatalog
+	}
+	s := string(b[1:]) // one allocation; entries are substrings
+	next := func() (string, bool) {
+		n, w := uvarint(s)
+		if w <= 0 || n > uint64(len(s)-w) {
+			return "", false
+		}
+		v := s[w : w+int(n)]
+		s = s[w+int(n):]
+		return v, true
+	}
+	count := func() (int, bool) {
+		n, w := uvarint(s)
+		if w <= 0 || n > uint64(len(s)) {
+			return 0, false
+		}
+		s = s[w:]
+		return int(n), true
+	}
+	c := &catalog{}
+	n, ok := count()
+	if !ok {
+		return nil, errCatalog
+	}
+	c.records = make([]catEntry, n)
+	for i := range c.records {
+		e := &c.records[i]
+		for _, dst := range []*string{&e.key, &e.nonce, &e.name, &e.ident} {
+			if *dst, ok = next(); !ok {
+				return nil, errCatalog
+			}
+		}
+	}
+	if n, ok = count(); !ok {
+		return nil, errCatalog
+	}
+	c.blobs = make([]catEntry, n)
+	for i := range c.blobs {
+		e := &c.blobs[i]
+		if e.key, ok = next(); !ok {
+			return nil, errCatalog
+		}
+		if e.nonce, ok = next(); !ok {
+			return nil, errCatalog
+		}
+	}
+	if len(s) != 0 {
+		return nil, errCatalog
+	}
+	return c, nil
+}
+
+// find returns the index of key in entries, or where it would go.
+func find(entries []catEntry, key string) (int, bool) {
+	return slices.BinarySearchFunc(entries, key, func(e catEntry, k string) int { return strings.Compare(e.key, k) })
+}
+
+// set inserts or replaces an entry, keeping the order.
+func set(entries []catEntry, e catEntry) []catEntry {
+	i, ok := find(entries, e.key)
+	if ok {
+		entries[i] = e
+		return entries
+	}
+	return slices.Insert(entries, i, e)
+}
+
+// remove deletes the entry for key, if any.
+func remove(entries []catEntry, key string) []catEntry {
+	if i, ok := find(entries, key); ok {
+		return slices.Delete(entries, i, i+1)
+	}
+	return entries
+}
+
+func nonceTag(sealed []byte) string {
+	return string(sealed[:min(len(sealed), nonceTagLen)])
+}
+
+// uvarint is binary.Uvarint for a string, without converting it.
+func uvarint(s string) (uint64, int) {
+	var x uint64
+	for i := 0; i < len(s) && i < binary.MaxVarintLen64; i++ {
+		c := s[i]
+		if c < 0x80 {
+			if i == binary.MaxVarintLen64-1 && c > 1 {
+				return 0, -1
+			}
+			return x | uint64(c)<<(7*i), i + 1
+		}
+		x |= uint64(c&0x7f) << (7 * i)
+	}
+	return 0, 0
+}
