@@ -27,6 +27,9 @@ type Factory struct {
 	// LockTimeout is how long to wait for another mysafe process; 0 means
 	// vault.DefaultLockTimeout.
 	LockTimeout time.Duration
+	// ClipboardHelper runs the detached clipboard clearer; nil means this
+	// executable.
+	ClipboardHelper []string
 
 	cfg *config.Config
 }

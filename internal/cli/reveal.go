@@ -1,20 +1,28 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/clipboard"
+	"github.com/mysafe/mysafe/internal/config"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/vault"
 )
 
 // RevealOptions are the inputs of `mysafe reveal`.
 type RevealOptions struct {
-	F         *Factory
-	Ref       string
-	Field     string
-	NoNewline bool
+	F          *Factory
+	Ref        string
+	Field      string
+	NoNewline  bool
+	Copy       bool
+	OSC52      bool
+	ClearAfter string // "" means the clipboard.clear_after setting
 }
 
 // NewCmdReveal builds `mysafe reveal`.
@@ -25,8 +33,14 @@ func NewCmdReveal(f *Factory, runF func(*RevealOptions) error) *cobra.Command {
 		Short: "Print an API secret's client secret (or another field)",
 		Long: `Print the client secret of one API secret, or the field named by --field,
 followed by a newline (none with -n). Records the time as the API secret's
-last use. Piped, stdout carries exactly the value.`,
-		Example: "  mysafe reveal payments-prod\n  TOKEN=$(mysafe reveal payments-prod -n)\n  mysafe reveal payments-prod --field client-id",
+last use. Piped, stdout carries exactly the value.
+
+With --copy the value goes to the clipboard instead and is never printed; a
+detached helper clears it after --clear-after (default 45s, setting
+clipboard.clear_after; 0 = never), but only if the clipboard still holds it.
+Over SSH or without a display, --copy uses the terminal's clipboard (OSC 52),
+which cannot be cleared automatically.`,
+		Example: "  mysafe reveal payments-prod\n  TOKEN=$(mysafe reveal payments-prod -n)\n  mysafe reveal payments-prod --field client-id\n  mysafe reveal payments-prod --copy --clear-after 20s",
 		Args:    exactArgs(1, "one REF"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ref = args[0]
@@ -38,6 +52,9 @@ last use. Piped, stdout carries exactly the value.`,
 	}
 	cmd.Flags().StringVar(&opts.Field, "field", secret.FieldClientSecret, "field to reveal: client-secret, client-id, url, identifier, name, method or notes")
 	cmd.Flags().BoolVarP(&opts.NoNewline, "no-newline", "n", false, "do not print a trailing newline")
+	cmd.Flags().BoolVarP(&opts.Copy, "copy", "c", false, "copy to the clipboard instead of printing")
+	cmd.Flags().BoolVar(&opts.OSC52, "osc52", false, "with --copy, use the terminal's clipboard (OSC 52), e.g. over SSH")
+	cmd.Flags().StringVar(&opts.ClearAfter, "clear-after", "", "with --copy, clear the clipboard after this long (e.g. 45s; 0 = never)")
 	return cmd
 }
 
@@ -70,6 +87,12 @@ func revealValue(f *Factory, ref, field string) (*secret.Record, string, error) 
 }
 
 func revealRun(o *RevealOptions) error {
+	if o.Copy {
+		return copyRun(o)
+	}
+	if o.OSC52 || o.ClearAfter != "" {
+		return usageErr("--osc52 and --clear-after go with --copy")
+	}
 	_, value, err := revealValue(o.F, o.Ref, o.Field)
 	if err != nil {
 		return err
@@ -78,6 +101,79 @@ func revealRun(o *RevealOptions) error {
 		_, err = fmt.Fprint(o.F.IO.Out, value)
 	} else {
 		_, err = fmt.Fprintln(o.F.IO.Out, value)
+	}
+	return err
+}
+
+// fieldLabel names a field for messages.
+func fieldLabel(field string) string {
+	switch strings.ReplaceAll(strings.ToLower(field), "_", "-") {
+	case secret.FieldClientSecret, "secret":
+		return "Client secret"
+	case secret.FieldClientID:
+		return "Client ID"
+	case secret.FieldURL:
+		return "URL"
+	case secret.FieldIdentifier:
+		return "Identifier"
+	case secret.FieldName:
+		return "Name"
+	case secret.FieldMethod:
+		return "Method"
+	}
+	return "Notes"
+}
+
+// copyRun puts the value on the clipboard. The clipboard is checked before
+// the vault is unlocked, so nobody types a passphrase for nothing.
+func copyRun(o *RevealOptions) error {
+	f := o.F
+	clearAfter := f.Config().ClipboardClearAfter
+	if o.ClearAfter != "" {
+		d, err := config.ParseDuration(o.ClearAfter)
+		if err != nil {
+			return usageErr("--clear-after: " + err.Error())
+		}
+		clearAfter = d
+	}
+	opts := clipboard.Options{ClearAfter: clearAfter, OSC52: o.OSC52, HelperCommand: f.ClipboardHelper}
+	if f.IO.OpenTTY != nil && (f.IO.StdinTTY || f.IO.StdoutTTY || f.IO.StderrTTY) {
+		if tty, err := f.IO.OpenTTY(); err == nil {
+			defer tty.Close()
+			opts.Terminal = tty
+		}
+	}
+	env := clipboard.SystemEnv()
+	env.Getenv = f.Getenv
+	if _, err := clipboard.Select(env, opts); err != nil {
+		return clipboardErr(err)
+	}
+	r, value, err := revealValue(f, o.Ref, o.Field)
+	if err != nil {
+		return err
+	}
+	if value == "" {
+		return &exitError{class: errNotFound, msg: fmt.Sprintf("%s of %s is empty: nothing to copy", fieldLabel(o.Field), describe(r))}
+	}
+	res, err := clipboard.Copy(context.Background(), env, []byte(value), opts)
+	if err != nil {
+		return clipboardErr(err)
+	}
+	what := fmt.Sprintf("%s of %s", fieldLabel(o.Field), r.Name)
+	switch {
+	case res.ClearScheduled:
+		f.chatter("%s copied; clears in %s", what, res.ClearAfter)
+	case res.Backend == clipboard.OSC52:
+		f.chatter("%s copied through the terminal (OSC 52); it cannot be cleared automatically: copy something else when done", what)
+	default:
+		f.chatter("%s copied; it will not be cleared", what)
+	}
+	return nil
+}
+
+func clipboardErr(err error) error {
+	if errors.Is(err, clipboard.ErrUnavailable) {
+		return &exitError{class: errNotFound, err: err}
 	}
 	return err
 }

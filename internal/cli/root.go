@@ -4,15 +4,19 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/clipboard"
 	"github.com/mysafe/mysafe/internal/config"
 	"github.com/mysafe/mysafe/internal/term"
 )
@@ -27,6 +31,9 @@ type Deps struct {
 	Version          string
 	ScryptWorkFactor int
 	LockTimeout      time.Duration
+	// ClipboardHelper is the command that runs the detached clipboard
+	// clearer; nil means this executable with clipboard.HelperArg.
+	ClipboardHelper []string
 }
 
 // Main runs mysafe with the process's arguments and streams and returns the
@@ -41,6 +48,16 @@ func Main(version string) int {
 // Run runs one mysafe command and returns its exit code. Errors are printed
 // as one line on stderr, prefixed "mysafe: ".
 func Run(d Deps) int {
+	// The clipboard clearer is this same program, started detached by
+	// `reveal --copy`; it needs none of the command line.
+	if len(d.Args) == 1 && d.Args[0] == clipboard.HelperArg {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+		defer stop()
+		if err := clipboard.RunClearHelper(ctx, d.IO.In, clipboard.SystemEnv()); err != nil {
+			return ExitFailure
+		}
+		return ExitOK
+	}
 	if d.Version == "" {
 		d.Version = buildVersion()
 	}
@@ -52,6 +69,7 @@ func Run(d Deps) int {
 		Version:          d.Version,
 		ScryptWorkFactor: d.ScryptWorkFactor,
 		LockTimeout:      d.LockTimeout,
+		ClipboardHelper:  d.ClipboardHelper,
 	}
 	root := NewRootCmd(f)
 	root.SetArgs(d.Args)
