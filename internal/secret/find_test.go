@@ -1,0 +1,86 @@
+package secret
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestFind(t *testing.T) {
+	payments := &Record{ID: "00000000000000a1", Name: "payments", Identifier: "Pay-Prod"}
+	twinA := &Record{ID: "00000000000000b2", Name: "twin"}
+	twinB := &Record{ID: "00000000000000b1", Name: "twin", Identifier: "twin-b"}
+	prod := &Record{ID: "00000000000000c1", Name: "prod"}
+	ledger := &Record{ID: "00000000000000d1", Name: "ledger", Identifier: "PROD"}
+	self := &Record{ID: "00000000000000e1", Name: "self", Identifier: "self"}
+	recs := []*Record{payments, twinA, twinB, prod, ledger, self}
+
+	for _, tc := range []struct {
+		ref       string
+		want      *Record
+		ambiguous []*Record // in id order
+	}{
+		{ref: "Pay-Prod", want: payments},
+		{ref: "pay-prod", want: payments},
+		{ref: "PAY-PROD", want: payments},
+		{ref: "00000000000000a1", want: payments},
+		{ref: "payments", want: payments},
+		{ref: "twin-b", want: twinB},
+		{ref: "00000000000000b2", want: twinA},
+		{ref: "self", want: self}, // one record matching twice is not ambiguous
+		{ref: "twin", ambiguous: []*Record{twinB, twinA}},
+		{ref: "prod", ambiguous: []*Record{prod, ledger}},
+		{ref: "Payments"}, // names are exact
+		{ref: "pay"},
+		{ref: "00000000000000A1"}, // ids are exact
+		{ref: ""},
+	} {
+		got, err := Find(recs, tc.ref)
+		switch {
+		case tc.want != nil:
+			if err != nil || got != tc.want {
+				t.Errorf("Find(%q) = %v, %v; want %s", tc.ref, got, err, tc.want.ID)
+			}
+		case tc.ambiguous != nil:
+			var amb *AmbiguousError
+			if !errors.As(err, &amb) {
+				t.Errorf("Find(%q) = %v, %v; want an *AmbiguousError", tc.ref, got, err)
+				continue
+			}
+			if got != nil || amb.Ref != tc.ref || len(amb.Candidates) != len(tc.ambiguous) {
+				t.Errorf("Find(%q): %v", tc.ref, err)
+				continue
+			}
+			for i, c := range tc.ambiguous {
+				if amb.Candidates[i] != c {
+					t.Errorf("Find(%q): candidate %d is %s, want %s", tc.ref, i, amb.Candidates[i].ID, c.ID)
+				}
+			}
+			if !strings.HasSuffix(err.Error(), "; use the id") {
+				t.Errorf("message %q does not say what to do", err)
+			}
+		default:
+			if got != nil || !errors.Is(err, ErrNotFound) {
+				t.Errorf("Find(%q) = %v, %v; want ErrNotFound", tc.ref, got, err)
+			}
+		}
+	}
+}
+
+func TestFindMessages(t *testing.T) {
+	a := &Record{ID: "00000000000000a1", Name: "twin"}
+	b := &Record{ID: "00000000000000a2", Name: "twin", Identifier: "twin-b"}
+	_, err := Find([]*Record{b, a}, "twin")
+	want := `"twin" matches 2 API secrets: 00000000000000a1 (twin), 00000000000000a2 (twin, identifier twin-b); use the id`
+	if err == nil || err.Error() != want {
+		t.Errorf("ambiguous:\n got %v\nwant %s", err, want)
+	}
+	_, err = Find(nil, "nobody")
+	if want := `no API secret with identifier, name or id "nobody"`; err == nil || err.Error() != want {
+		t.Errorf("not found: got %v, want %s", err, want)
+	}
+	var nf *NotFoundError
+	if !errors.As(err, &nf) || nf.Ref != "nobody" {
+		t.Errorf("not a *NotFoundError: %#v", err)
+	}
+}
