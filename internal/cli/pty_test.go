@@ -473,12 +473,12 @@ func TestTerminalRmConfirm(t *testing.T) {
 func TestIdentityValueUnlocks(t *testing.T) {
 	s := newSandbox(t)
 	s.initVault()
-	stdin := filepath.Join(s.dir, "secret.txt")
-	if err := os.WriteFile(stdin, []byte("s3cr3t-id\n"), 0o600); err != nil {
+	secretFile := filepath.Join(s.dir, "secret.txt")
+	if err := os.WriteFile(secretFile, []byte("s3cr3t-id\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	env := s.env("MYSAFE_PASSPHRASE=" + testPassphrase)
-	s.must(env, "add", "api-secret", "--name", "payments", "--url", "https://pay.example", "--client-id", "pay-app", "--client-secret-file", stdin)
+	s.must(env, "add", "api-secret", "--name", "payments", "--url", "https://pay.example", "--client-id", "pay-app", "--client-secret-file", secretFile)
 	id := strings.TrimSpace(s.must(env, "identity", "export").stdout)
 	if !strings.HasPrefix(id, "AGE-SECRET-KEY-1") {
 		t.Fatalf("identity export = %q", id)
