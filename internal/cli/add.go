@@ -29,9 +29,10 @@ type AddOptions struct {
 // NewCmdAdd builds `mysafe add` and its `api-secret` subcommand.
 func NewCmdAdd(f *Factory) *cobra.Command {
 	add := &cobra.Command{
-		Use:   "add",
-		Short: "Add an item to the vault",
-		Args:  exactArgs(0, "a kind of item (api-secret)"),
+		Use:     "add",
+		Short:   "Add an item to the vault",
+		Example: "  mysafe add api-secret --name payments --url https://api.pay.example --client-id app-1 --client-secret-stdin < secret.txt",
+		Args:    exactArgs(0, "a kind of item (api-secret)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return usageErr("say what to add: `mysafe add api-secret`")
 		},
@@ -174,12 +175,6 @@ func conflictHint(err error) error {
 		return withHint(errConflict, err, "choose another --identifier")
 	}
 	return err
-}
-
-func writeCompactJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
 }
 
 func writeJSON(w io.Writer, v any) error {

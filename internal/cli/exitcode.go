@@ -93,8 +93,7 @@ func hintFor(err error) string {
 
 // message renders err as the one line printed after "mysafe: ".
 func message(err error) string {
-	s := err.Error()
-	s = strings.ReplaceAll(s, "\n", " ")
+	s := strings.Join(strings.Fields(err.Error()), " ")
 	if h := hintFor(err); h != "" {
 		s += " (hint: " + h + ")"
 	}

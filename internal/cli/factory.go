@@ -45,7 +45,7 @@ const (
 	envPassphrase     = "MYSAFE_PASSPHRASE"
 )
 
-var errNoUnlockSource = fmt.Errorf("%w: no terminal to ask for the passphrase and none given", errLocked)
+var errNoUnlockSource = fmt.Errorf("%w: cannot ask for the passphrase (no terminal, or --no-input) and no other unlock source is set", errLocked)
 
 const unlockHint = "set MYSAFE_PASSPHRASE_FILE or MYSAFE_PASSPHRASE, or MYSAFE_IDENTITY / MYSAFE_IDENTITY_FILE (from `mysafe identity export`)"
 

@@ -9,9 +9,10 @@ import (
 // NewCmdIdentity builds `mysafe identity` and `mysafe identity export`.
 func NewCmdIdentity(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "identity",
-		Short: "Manage the vault identity used to unlock without a passphrase",
-		Args:  exactArgs(0, "a subcommand (export)"),
+		Use:     "identity",
+		Short:   "Manage the vault identity used to unlock without a passphrase",
+		Example: "  mysafe identity export > ci-identity.txt",
+		Args:    exactArgs(0, "a subcommand (export)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return usageErr("say what to do: `mysafe identity export`")
 		},

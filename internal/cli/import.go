@@ -134,7 +134,11 @@ func importRun(o *ImportOptions) error {
 		return nil
 	})
 	if err != nil {
-		return withHint(errConflict, err, "nothing was imported")
+		var ce *vault.ConflictError
+		if asErr(err, &ce) {
+			return withHint(errConflict, err, "nothing was imported")
+		}
+		return err
 	}
 	fmt.Fprintf(o.F.IO.Out, "Imported %d API secrets\n", len(recs))
 	return nil

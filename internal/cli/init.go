@@ -51,7 +51,9 @@ func initRun(o *InitOptions) error {
 		return usageErr("--owner must be one line")
 	}
 	path := f.Config().VaultPath
-	if _, err := os.Stat(path); err == nil {
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return usageErr(path + " is a directory; give --vault a file path")
+	} else if err == nil {
 		return withHint(errConflict, fmt.Errorf("a vault already exists at %s", path), "use --vault to create another one elsewhere")
 	}
 	pass, err := f.passphraseFromEnv()

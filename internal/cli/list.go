@@ -73,10 +73,6 @@ func listRun(o *ListOptions) error {
 		for i, r := range recs {
 			out[i] = r.ToJSON()
 		}
-		if !o.F.IO.StdoutTTY {
-			// Compact for programs, one write; indented for people.
-			return writeCompactJSON(o.F.IO.Out, out)
-		}
 		return writeJSON(o.F.IO.Out, out)
 	}
 	return writeTable(o.F.IO.Out, recs)

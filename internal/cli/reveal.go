@@ -76,7 +76,7 @@ func revealValue(f *Factory, ref, field string) (*secret.Record, string, error) 
 			return err
 		}
 		value, _ = r.FieldValue(field)
-		if value == "" && (field == secret.FieldClientSecret || field == "secret") {
+		if value == "" && fieldLabel(field) == "Client secret" {
 			return &exitError{class: errNotFound, msg: fmt.Sprintf("%s has no client secret", describe(r)),
 				hint: "set one with `mysafe edit " + ref + " --client-secret-stdin`"}
 		}

@@ -119,6 +119,7 @@ func NewRootCmd(f *Factory) *cobra.Command {
 method, tags, notes) in one encrypted file, for people at a terminal and for
 scripts in CI.`,
 		Example:       "  mysafe init\n  mysafe add api-secret --name payments --url https://api.example.com --client-id app-1\n  mysafe reveal payments",
+		Version:       f.Version,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {

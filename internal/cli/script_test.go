@@ -26,6 +26,11 @@ const testWorkFactor = 10
 var update = flag.Bool("update", false, "rewrite golden output in testdata/script")
 
 func TestMain(m *testing.M) {
+	// Under -race every process sleeps a second on exit by default; the
+	// suite starts hundreds of mysafe processes.
+	if os.Getenv("GORACE") == "" {
+		os.Setenv("GORACE", "atexit_sleep_ms=0")
+	}
 	// `reveal --copy` starts its clipboard clearer as this executable with
 	// clipboard.HelperArg; in tests that executable is the test binary.
 	if len(os.Args) == 2 && os.Args[1] == clipboard.HelperArg {

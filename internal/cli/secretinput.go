@@ -41,6 +41,9 @@ func (s *secretSource) read(io *term.IOStreams) (secret.Value, error) {
 		if err != nil {
 			return secret.Value{}, usageErr("client secret from stdin: " + err.Error())
 		}
+		if len(b) == 0 {
+			return secret.Value{}, usageErr("--client-secret-stdin: stdin is empty")
+		}
 		return secret.NewValueBytes(b), nil
 	case s.file != "":
 		fh, err := os.Open(s.file)
@@ -51,6 +54,9 @@ func (s *secretSource) read(io *term.IOStreams) (secret.Value, error) {
 		b, err := term.ReadSecretLine(fh, secret.MaxSecretLen)
 		if err != nil {
 			return secret.Value{}, usageErr("client secret file: " + err.Error())
+		}
+		if len(b) == 0 {
+			return secret.Value{}, usageErr("client secret file " + s.file + " is empty")
 		}
 		return secret.NewValueBytes(b), nil
 	}

@@ -133,6 +133,9 @@ func tagsRun(o *TagsOptions) error {
 				k := strings.ToLower(t)
 				if counts[k] == nil {
 					counts[k] = &TagCount{Tag: t}
+				} else if t < counts[k].Tag {
+					// One spelling for every run: the smallest.
+					counts[k].Tag = t
 				}
 				counts[k].Count++
 			}

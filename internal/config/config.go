@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,7 +144,7 @@ func parseDuration(s string) (time.Duration, error) {
 		return d, nil
 	}
 	var n int
-	if _, err := fmt.Sscanf(s, "%d", &n); err == nil && fmt.Sprint(n) == s && n >= 0 {
+	if _, err := fmt.Sscanf(s, "%d", &n); err == nil && fmt.Sprint(n) == s && n >= 0 && n <= int(math.MaxInt64/int64(time.Second)) {
 		return time.Duration(n) * time.Second, nil
 	}
 	return 0, fmt.Errorf("%q is not a duration such as 45s or 2m", s)

@@ -195,9 +195,12 @@ func ReadSecretLine(r io.Reader, max int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > max+2 {
+	s, ok := strings.CutSuffix(string(b), "\n")
+	if ok {
+		s = strings.TrimSuffix(s, "\r")
+	}
+	if len(s) > max {
 		return nil, fmt.Errorf("longer than %d bytes", max)
 	}
-	s := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
 	return []byte(s), nil
 }

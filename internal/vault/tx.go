@@ -72,15 +72,16 @@ func (tx *Tx) loadCatalog() error {
 	}
 	for _, b := range []struct {
 		name    []byte
+		kind    string
 		entries []catEntry
-	}{{bucketRecords, cat.records}, {bucketData, cat.blobs}} {
+	}{{bucketRecords, "record", cat.records}, {bucketData, "data blob", cat.blobs}} {
 		i := 0
 		err := tx.btx.Bucket(b.name).ForEach(func(key, val []byte) error {
 			if i >= len(b.entries) || b.entries[i].key != string(key) {
-				return tampered("%s %x was added or moved behind mysafe's back", b.name, key)
+				return tampered("%s %x was added or moved behind mysafe's back", b.kind, key)
 			}
 			if b.entries[i].nonce != nonceTag(val) {
-				return tampered("%s %x was replaced, by an older version or otherwise", b.name, key)
+				return tampered("%s %x was replaced, by an older version or otherwise", b.kind, key)
 			}
 			i++
 			return nil
@@ -89,7 +90,7 @@ func (tx *Tx) loadCatalog() error {
 			return err
 		}
 		if i != len(b.entries) {
-			return tampered("%s were removed behind mysafe's back", b.name)
+			return tampered("%ss were removed behind mysafe's back", b.kind)
 		}
 	}
 	tx.cat = cat

@@ -237,11 +237,16 @@ func Create(path string, o CreateOptions) (v *Vault, err error) {
 // file at path; ErrInUse that another process holds it past the timeout.
 func Open(path string, o Options) (*Vault, error) {
 	o.fill()
-	if _, err := os.Stat(path); err != nil {
+	fi, err := os.Stat(path)
+	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("%w at %s", ErrNoVault, path)
 		}
 		return nil, err
+	}
+	// bbolt would turn an empty file into a new database: refuse it first.
+	if fi.IsDir() || fi.Size() == 0 {
+		return nil, fmt.Errorf("%s: %w (it is %s)", path, ErrNotVault, map[bool]string{true: "a directory", false: "empty"}[fi.IsDir()])
 	}
 	db, err := openDB(path, o)
 	if err != nil {
