@@ -45,7 +45,7 @@ overwritten unless --force is given.`,
 	return cmd
 }
 
-func exportRun(o *ExportOptions) error {
+func exportRun(o *ExportOptions) (err error) {
 	format := strings.ToLower(o.Format)
 	if format != "json" && format != "csv" {
 		return usageErr(fmt.Sprintf("unknown --format %q (want json or csv)", o.Format))
@@ -71,26 +71,25 @@ func exportRun(o *ExportOptions) error {
 
 	var w io.Writer = o.F.IO.Out
 	if o.Output != "" {
-		flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-		if o.Force {
-			flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-		}
-		fh, err := os.OpenFile(o.Output, flags, 0o600)
+		fh, err := createPrivate(o.Output, o.Force)
 		if err != nil {
-			if errors.Is(err, os.ErrExist) {
-				return withHint(errConflict, err, "use --force to overwrite it")
-			}
 			return err
 		}
-		// An existing file keeps its mode on O_TRUNC; make sure it is private.
-		if err := fh.Chmod(0o600); err != nil {
+		defer func() {
 			fh.Close()
-			return err
-		}
-		defer fh.Close()
+			if err != nil {
+				os.Remove(o.Output) // no half-written export left behind
+			}
+		}()
 		w = fh
 	}
-	o.F.chatter("mysafe: warning: the export holds %d client secrets in clear; protect it and delete it when done", len(recs))
+	n := 0
+	for _, r := range recs {
+		if !r.ClientSecret.IsZero() {
+			n++
+		}
+	}
+	o.F.chatter("mysafe: warning: the export holds %d client secret(s) in clear; protect it and delete it when done", n)
 	if format == "csv" {
 		err = secret.WriteExportCSV(w, recs)
 	} else {
@@ -107,4 +106,29 @@ func exportRun(o *ExportOptions) error {
 		return fh.Sync()
 	}
 	return nil
+}
+
+// createPrivate creates path with mode 0600. An existing file is an error
+// unless force is set; then it is replaced, never followed if it is a
+// symbolic link, and left with mode 0600 whatever it had.
+func createPrivate(path string, force bool) (*os.File, error) {
+	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if force {
+		if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+			return nil, usageErr(path + " is a symbolic link; refusing to write secrets through it")
+		}
+		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	fh, err := os.OpenFile(path, flags, 0o600)
+	if err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return nil, withHint(errConflict, err, "use --force to overwrite it")
+		}
+		return nil, err
+	}
+	if err := fh.Chmod(0o600); err != nil {
+		fh.Close()
+		return nil, err
+	}
+	return fh, nil
 }

@@ -36,7 +36,7 @@ func bundleErr(err error) error {
 	case errors.Is(err, share.ErrUnsigned):
 		return withHint(errLocked, err, "only if you trust how the file reached you, add --allow-unsigned")
 	case errors.Is(err, share.ErrNotAddressed):
-		return withHint(errLocked, err, "it was encrypted to other keys; your key is `mysafe key`")
+		return withHint(errLocked, err, "your public keys are `mysafe key` and `mysafe key --pq`")
 	case errors.Is(err, share.ErrTampered), errors.Is(err, share.ErrBadSignature), errors.Is(err, share.ErrForwarded):
 		return &exitError{class: errLocked, err: err}
 	case errors.Is(err, share.ErrMalformed), errors.Is(err, share.ErrUnsupportedVersion), errors.Is(err, share.ErrExpired):
@@ -135,9 +135,27 @@ func importBundleRun(o *ImportOptions, data []byte) error {
 				d = resolveConflict(local, d, rec, o.Resolve)
 			}
 			lines = append(lines, importLine{name: rec.Name, action: d.Action, reason: d.Reason})
+			if d.Action == share.ActionAdd && len(senderKeys) == 0 {
+				// Nothing vouches for the owner this record names: say so
+				// wherever the owner is shown, and never let a stranger pass
+				// a record off as one of a contact's.
+				for _, c := range contacts {
+					if c.Key == rec.OwnerKey {
+						d = share.Decision{Action: share.ActionRefuse, Reason: fmt.Sprintf("it claims to belong to your contact %s, who did not sign this bundle", c.Name)}
+					}
+				}
+				if d.Record != nil {
+					d.Record.Owner += " (unverified)"
+				}
+				lines[len(lines)-1] = importLine{name: rec.Name, action: d.Action, reason: d.Reason}
+			}
 			switch d.Action {
 			case share.ActionAdd, share.ActionUpdate:
 				r := d.Record
+				if d.Action == share.ActionUpdate && !r.Mine() && len(senderKeys) > 0 {
+					// The owner's bundle says who has access now.
+					r.Access = nil
+				}
 				if local != nil {
 					r.ID, r.LastUsedAt = local.ID, local.LastUsedAt
 				}
@@ -191,7 +209,10 @@ func identifySender(f *Factory, o *ImportOptions, opened *share.Opened, contacts
 		if c.Signing == "" {
 			f.chatter("First bundle from contact %s: signed by %s.", c.Name, opened.SignerFingerprint)
 			f.chatter("Check that fingerprint with %s (`mysafe key --signing | ssh-keygen -lf -` on their side).", c.Name)
-			if !o.Yes && f.IO.CanPrompt() {
+			if !o.Yes && !f.IO.CanPrompt() {
+				return nil, "", usageErr(fmt.Sprintf("first bundle from contact %s: nobody to confirm its signing key %s; after checking it, import again with --yes", c.Name, opened.SignerFingerprint))
+			}
+			if !o.Yes {
 				ok, err := f.Prompter.Confirm("Is it theirs?")
 				if err != nil {
 					return nil, "", err

@@ -27,6 +27,9 @@ type ShareOptions struct {
 	Force      bool
 	Revoke     string
 	From       string
+	// PermissionSet is true when --permission was given; without it, mysafe
+	// refuses to lower an editor to view by accident.
+	PermissionSet bool
 }
 
 // NewCmdShare builds `mysafe share`.
@@ -48,6 +51,7 @@ It cannot take back a copy already shared: rotate the secret too.`,
   mysafe share --revoke payments-prod --from bob`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Refs = args
+			opts.PermissionSet = cmd.Flags().Changed("permission")
 			if opts.Revoke != "" {
 				if len(args) > 0 || len(opts.To) > 0 || opts.From == "" {
 					return usageErr("use: mysafe share --revoke REF --from NAME")
@@ -185,6 +189,16 @@ func shareRun(o *ShareOptions) error {
 				if err := share.CanSend(r, to.Key()); err != nil {
 					return &exitError{class: errNotPermitted, err: fmt.Errorf("%s: %w", describe(r), err)}
 				}
+				for _, a := range r.Access {
+					if a.Recipient != to.Key() {
+						continue
+					}
+					if a.Revoked() {
+						f.chatter("mysafe: note: %s's access to %s was revoked on %s; sharing gives it back", to.Name, r.Name, fmtTime(a.RevokedAt))
+					} else if r.Mine() && a.Permission == secret.PermEdit && perm == secret.PermView && !o.PermissionSet {
+						return usageErr(fmt.Sprintf("%s has edit permission on %s; say --permission edit to keep it or --permission view to lower it", to.Name, r.Name))
+					}
+				}
 			}
 			recs = append(recs, r)
 			payloadRecs = append(payloadRecs, share.RecordFromSecret(r, self))
@@ -255,11 +269,7 @@ func writeBundle(f *Factory, o *ShareOptions, bundle []byte) error {
 		_, err := f.IO.Out.Write(bundle)
 		return err
 	}
-	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if o.Force {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	}
-	fh, err := os.OpenFile(o.Output, flags, 0o600)
+	fh, err := createPrivate(o.Output, o.Force)
 	if err != nil {
 		return err
 	}
@@ -295,10 +305,13 @@ func revokeRun(o *ShareOptions) error {
 			key = contacts[i].Key
 		}
 		for i, a := range r.Access {
-			if a.Permission == secret.PermOwner || a.Revoked() {
+			if a.Permission == secret.PermOwner {
 				continue
 			}
 			if strings.EqualFold(a.Name, o.From) || (key != "" && a.Recipient == key) || a.Recipient == o.From {
+				if a.Revoked() {
+					return &exitError{class: errConflict, msg: fmt.Sprintf("%s's access to %s was already revoked on %s", a.Name, r.Name, fmtTime(a.RevokedAt))}
+				}
 				r.Access[i].RevokedAt = tx.Now()
 				who = a.Name
 				return tx.Put(r)
