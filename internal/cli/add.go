@@ -128,28 +128,39 @@ func addRun(o *AddOptions) error {
 		return err
 	}
 
-	v, err := f.OpenVault(false)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
-	err = v.Update(func(tx *vault.Tx) error {
-		p, err := tx.Profile()
-		if err != nil {
+	err := f.Update(func(tx *vault.Tx) error {
+		if err := claimNew(tx, r); err != nil {
 			return err
 		}
-		now := tx.Now()
-		r.Owner = p.Owner
-		r.Permission = secret.PermOwner
-		r.CreatedAt, r.UpdatedAt = now, now
-		r.Revision = 1
-		r.Access = []secret.Access{{Name: p.Owner, Permission: secret.PermOwner, GrantedAt: now}}
 		return tx.Put(r)
 	})
 	if err != nil {
 		return conflictHint(err)
 	}
 	return printSaved(f.IO, r, o.JSON)
+}
+
+// claimNew makes a new record the vault owner's: owner, permission, first
+// revision, times (kept when an import brought them) and the access list.
+func claimNew(tx *vault.Tx, r *secret.Record) error {
+	p, err := tx.Profile()
+	if err != nil {
+		return err
+	}
+	pub, err := tx.PublicKeys()
+	if err != nil {
+		return err
+	}
+	now := tx.Now()
+	r.Owner, r.Permission, r.Revision = p.Owner, secret.PermOwner, 1
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = now
+	}
+	if r.UpdatedAt.IsZero() {
+		r.UpdatedAt = now
+	}
+	r.Access = []secret.Access{{Name: p.Owner, Recipient: pub.Sharing, Permission: secret.PermOwner, GrantedAt: now}}
+	return nil
 }
 
 func printSaved(io *term.IOStreams, r *secret.Record, asJSON bool) error {

@@ -122,12 +122,7 @@ func contactAdd(f *Factory, name, key string) error {
 	if err != nil {
 		return usageErr(err.Error())
 	}
-	v, err := f.OpenVault(false)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
-	err = v.Update(func(tx *vault.Tx) error {
+	err = f.Update(func(tx *vault.Tx) error {
 		cs, err := loadContacts(tx)
 		if err != nil {
 			return err
@@ -152,13 +147,8 @@ func contactAdd(f *Factory, name, key string) error {
 }
 
 func contactList(f *Factory, asJSON bool) error {
-	v, err := f.OpenVault(true)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
 	var cs []Contact
-	if err := v.View(func(tx *vault.Tx) (err error) { cs, err = loadContacts(tx); return err }); err != nil {
+	if err := f.View(func(tx *vault.Tx) (err error) { cs, err = loadContacts(tx); return err }); err != nil {
 		return err
 	}
 	if asJSON {
@@ -176,13 +166,8 @@ func contactList(f *Factory, asJSON bool) error {
 }
 
 func contactRm(f *Factory, name string) error {
-	v, err := f.OpenVault(false)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
 	var removed Contact
-	err = v.Update(func(tx *vault.Tx) error {
+	err := f.Update(func(tx *vault.Tx) error {
 		cs, err := loadContacts(tx)
 		if err != nil {
 			return err

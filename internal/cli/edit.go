@@ -65,6 +65,15 @@ func NewCmdEdit(f *Factory, runF func(*EditOptions) error) *cobra.Command {
 	return cmd
 }
 
+// findEditable finds a record the user may change.
+func findEditable(tx *vault.Tx, ref, what string) (*secret.Record, error) {
+	r, err := tx.Find(ref)
+	if err != nil {
+		return nil, err
+	}
+	return r, requireEdit(r, what)
+}
+
 // requireEdit refuses changes to a record shared with view permission.
 func requireEdit(r *secret.Record, what string) error {
 	if r.CanEdit() {
@@ -86,17 +95,9 @@ func editRun(o *EditOptions) error {
 			return err
 		}
 	}
-	v, err := o.F.OpenVault(false)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
 	var r *secret.Record
-	err = v.Update(func(tx *vault.Tx) error {
-		if r, err = tx.Find(o.Ref); err != nil {
-			return err
-		}
-		if err := requireEdit(r, "edit"); err != nil {
+	err := o.F.Update(func(tx *vault.Tx) (err error) {
+		if r, err = findEditable(tx, o.Ref, "edit"); err != nil {
 			return err
 		}
 		before, _ := r.MarshalBinary()
@@ -115,7 +116,7 @@ func editRun(o *EditOptions) error {
 			return err
 		}
 		if after, _ := r.MarshalBinary(); string(after) == string(before) {
-			return nil // nothing changed: keep the file and the times as they are
+			return errUnchanged // keep the file and the times as they are
 		}
 		touch(r, tx)
 		return tx.Put(r)

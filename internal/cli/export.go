@@ -55,13 +55,8 @@ func exportRun(o *ExportOptions) (err error) {
 			return withHint(errConflict, fmt.Errorf("%s already exists", o.Output), "use --force to overwrite it")
 		}
 	}
-	v, err := o.F.OpenVault(true)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
 	var recs []*secret.Record
-	if err := v.View(func(tx *vault.Tx) (err error) {
+	if err := o.F.View(func(tx *vault.Tx) (err error) {
 		recs, err = tx.Records()
 		return err
 	}); err != nil {

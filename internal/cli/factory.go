@@ -67,6 +67,36 @@ func (f *Factory) OpenVault(readOnly bool) (*vault.Vault, error) {
 	return v, nil
 }
 
+// errUnchanged, returned from an Update function, ends the transaction
+// without writing anything (not even bbolt's own bookkeeping), and Update
+// reports success.
+var errUnchanged = errors.New("nothing to change")
+
+// View opens and unlocks the vault with a shared lock, runs fn in a
+// read-only transaction and closes the vault.
+func (f *Factory) View(fn func(tx *vault.Tx) error) error {
+	v, err := f.OpenVault(true)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	return v.View(fn)
+}
+
+// Update opens and unlocks the vault for writing, runs fn in one
+// transaction and closes the vault. Nothing is written if fn fails.
+func (f *Factory) Update(fn func(tx *vault.Tx) error) error {
+	v, err := f.OpenVault(false)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	if err := v.Update(fn); err != nil && !errors.Is(err, errUnchanged) {
+		return err
+	}
+	return nil
+}
+
 // OpenLocked opens the vault without unlocking it (for public keys).
 func (f *Factory) OpenLocked() (*vault.Vault, error) {
 	return vault.Open(f.cfg.VaultPath, f.vaultOptions(true))

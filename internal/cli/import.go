@@ -107,26 +107,11 @@ func importRun(o *ImportOptions) error {
 			}
 		}
 	}
-	v, err := o.F.OpenVault(false)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
-	err = v.Update(func(tx *vault.Tx) error {
-		p, err := tx.Profile()
-		if err != nil {
-			return err
-		}
-		now := tx.Now()
+	err = o.F.Update(func(tx *vault.Tx) error {
 		for _, r := range recs {
-			r.Owner, r.Permission, r.Revision = p.Owner, secret.PermOwner, 1
-			if r.CreatedAt.IsZero() {
-				r.CreatedAt = now
+			if err := claimNew(tx, r); err != nil {
+				return err
 			}
-			if r.UpdatedAt.IsZero() {
-				r.UpdatedAt = now
-			}
-			r.Access = []secret.Access{{Name: p.Owner, Permission: secret.PermOwner, GrantedAt: now}}
 			if err := tx.Put(r); err != nil {
 				return err
 			}

@@ -54,13 +54,8 @@ func listRun(o *ListOptions) error {
 			return err
 		}
 	}
-	v, err := o.F.OpenVault(true)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
 	var recs []*secret.Record
-	if err := v.View(func(tx *vault.Tx) error {
+	if err := o.F.View(func(tx *vault.Tx) error {
 		all, err := tx.Records()
 		recs = filterRecords(all, o.Tags, o.Search, o.Shared)
 		return err

@@ -47,6 +47,8 @@ func rmRun(o *RmOptions) error {
 	if !o.Yes && !f.IO.CanPrompt() {
 		return usageErr("refusing to remove without confirmation: no terminal to ask; add --yes")
 	}
+	// One unlock for the lookup and the removal, with the confirmation in
+	// between.
 	v, err := f.OpenVault(false)
 	if err != nil {
 		return err

@@ -45,13 +45,8 @@ REF is an identifier, an exact name (when only one API secret has it) or an id.`
 }
 
 func showRun(o *ShowOptions) error {
-	v, err := o.F.OpenVault(true)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
 	var r *secret.Record
-	if err := v.View(func(tx *vault.Tx) (err error) {
+	if err := o.F.View(func(tx *vault.Tx) (err error) {
 		r, err = tx.Find(o.Ref)
 		return err
 	}); err != nil {
@@ -99,7 +94,8 @@ func writeDetails(w io.Writer, r *secret.Record) error {
 		if a.Revoked() {
 			perm = "revoked " + fmtTime(a.RevokedAt)
 		}
-		if a.Recipient == "" {
+		if a.Recipient == "" || (r.Mine() && a.Permission == secret.PermOwner) {
+			// Your own key needs no showing on your own records.
 			fmt.Fprintf(tw, "  %s\t%s\n", a.Name, perm)
 		} else {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\n", a.Name, perm, a.Recipient)

@@ -52,17 +52,9 @@ func tagRun(o *TagOptions) error {
 			return err
 		}
 	}
-	v, err := o.F.OpenVault(false)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
 	var r *secret.Record
-	err = v.Update(func(tx *vault.Tx) error {
-		if r, err = tx.Find(o.Ref); err != nil {
-			return err
-		}
-		if err := requireEdit(r, "tag"); err != nil {
+	err := o.F.Update(func(tx *vault.Tx) (err error) {
+		if r, err = findEditable(tx, o.Ref, "tag"); err != nil {
 			return err
 		}
 		tags := slices.Clone(r.Tags)
@@ -75,7 +67,7 @@ func tagRun(o *TagOptions) error {
 			return err
 		}
 		if slices.Equal(tags, r.Tags) {
-			return nil
+			return errUnchanged
 		}
 		r.Tags = tags
 		touch(r, tx)
@@ -120,13 +112,8 @@ type TagCount struct {
 }
 
 func tagsRun(o *TagsOptions) error {
-	v, err := o.F.OpenVault(true)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
 	counts := map[string]*TagCount{}
-	err = v.View(func(tx *vault.Tx) error {
+	err := o.F.View(func(tx *vault.Tx) error {
 		recs, err := tx.Records()
 		for _, r := range recs {
 			for _, t := range r.Tags {

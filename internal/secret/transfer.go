@@ -129,6 +129,9 @@ func ReadImportJSON(rd io.Reader) ([]*Record, error) {
 	if _, err := dec.Token(); err != nil {
 		return nil, &FieldError{Field: "json", Msg: "the JSON array is not closed"}
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &FieldError{Field: "json", Msg: "unexpected data after the JSON array"}
+	}
 	return out, nil
 }
 

@@ -72,23 +72,25 @@ func unmarshalCatalog(b []byte) (*catalog, error) {
 	if len(b) == 0 || b[0] != catalogVersion {
 		return nil, errCatalog
 	}
-	s := string(b[1:]) // one allocation; entries are substrings
-	next := func() (string, bool) {
-		n, w := uvarint(s)
-		if w <= 0 || n > uint64(len(s)-w) {
-			return "", false
-		}
-		v := s[w : w+int(n)]
-		s = s[w+int(n):]
-		return v, true
-	}
+	// Convert once; every field is a substring of s, found by walking b.
+	s := string(b)
+	pos := 1
 	count := func() (int, bool) {
-		n, w := uvarint(s)
-		if w <= 0 || n > uint64(len(s)) {
+		n, w := binary.Uvarint(b[pos:])
+		if w <= 0 || n > uint64(len(b)-pos) {
 			return 0, false
 		}
-		s = s[w:]
+		pos += w
 		return int(n), true
+	}
+	next := func() (string, bool) {
+		n, ok := count()
+		if !ok || n > len(b)-pos {
+			return "", false
+		}
+		v := s[pos : pos+n]
+		pos += n
+		return v, true
 	}
 	c := &catalog{}
 	n, ok := count()
@@ -117,7 +119,7 @@ func unmarshalCatalog(b []byte) (*catalog, error) {
 			return nil, errCatalog
 		}
 	}
-	if len(s) != 0 {
+	if pos != len(b) {
 		return nil, errCatalog
 	}
 	return c, nil
@@ -148,20 +150,4 @@ func remove(entries []catEntry, key string) []catEntry {
 
 func nonceTag(sealed []byte) string {
 	return string(sealed[:min(len(sealed), nonceTagLen)])
-}
-
-// uvarint is binary.Uvarint for a string, without converting it.
-func uvarint(s string) (uint64, int) {
-	var x uint64
-	for i := 0; i < len(s) && i < binary.MaxVarintLen64; i++ {
-		c := s[i]
-		if c < 0x80 {
-			if i == binary.MaxVarintLen64-1 && c > 1 {
-				return 0, -1
-			}
-			return x | uint64(c)<<(7*i), i + 1
-		}
-		x |= uint64(c&0x7f) << (7 * i)
-	}
-	return 0, 0
 }

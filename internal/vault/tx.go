@@ -360,6 +360,13 @@ func (tx *Tx) PutJSON(name string, v any) error {
 	return tx.PutBlob(name, b)
 }
 
+// PublicKeys returns the owner's public keys.
+func (tx *Tx) PublicKeys() (PublicKeys, error) {
+	var pub PublicKeys
+	err := json.Unmarshal(tx.btx.Bucket(bucketMeta).Get(keyPublicKeys), &pub)
+	return pub, err
+}
+
 // Profile returns the owner's profile.
 func (tx *Tx) Profile() (*Profile, error) {
 	var p Profile

@@ -275,8 +275,9 @@ func (v *Vault) Close() error { return v.db.Close() }
 // PublicKeys returns the owner's public keys; it needs no unlock.
 func (v *Vault) PublicKeys() (PublicKeys, error) {
 	var pub PublicKeys
-	err := v.db.View(func(btx *bolt.Tx) error {
-		return json.Unmarshal(btx.Bucket(bucketMeta).Get(keyPublicKeys), &pub)
+	err := v.db.View(func(btx *bolt.Tx) (err error) {
+		pub, err = (&Tx{v: v, btx: btx}).PublicKeys()
+		return err
 	})
 	return pub, err
 }
