@@ -17,6 +17,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -136,7 +137,7 @@ func (d *xDesk) runIn(env []string, stdin string, args ...string) result {
 	// would keep Wait blocked; fail instead of hanging.
 	cmd.WaitDelay = xDeadline
 	err := cmd.Run()
-	if err != nil && strings.Contains(err.Error(), exec.ErrWaitDelay.Error()) {
+	if errors.Is(err, exec.ErrWaitDelay) {
 		d.t.Fatalf("mysafe %s: a process it left behind kept its output open", strings.Join(args, " "))
 	}
 	return result{code: exitCode(d.t, err), stdout: stdout.String(), stderr: stderr.String()}
