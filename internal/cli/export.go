@@ -112,7 +112,7 @@ func createPrivate(path string, force bool) (*os.File, error) {
 		if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
 			return nil, usageErr(path + " is a symbolic link; refusing to write secrets through it")
 		}
-		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC | oNoFollow
 	}
 	fh, err := os.OpenFile(path, flags, 0o600)
 	if err != nil {

@@ -135,7 +135,8 @@ func importBundleRun(o *ImportOptions, data []byte) error {
 				d = resolveConflict(local, d, rec, o.Resolve)
 			}
 			lines = append(lines, importLine{name: rec.Name, action: d.Action, reason: d.Reason})
-			if d.Action == share.ActionAdd && len(senderKeys) == 0 {
+			unverified := !slices.Contains(senderKeys, rec.OwnerKey)
+			if d.Action == share.ActionAdd && unverified {
 				// Nothing vouches for the owner this record names: say so
 				// wherever the owner is shown, and never let a stranger pass
 				// a record off as one of a contact's.
@@ -160,7 +161,7 @@ func importBundleRun(o *ImportOptions, data []byte) error {
 					r.ID, r.LastUsedAt = local.ID, local.LastUsedAt
 				}
 				if len(r.Access) == 0 {
-					r.Access = bundleAccess(p, rec, tx.Now())
+					r.Access = bundleAccess(p, rec, tx.Now(), unverified)
 				}
 				if err := tx.Put(r); err != nil {
 					return withHint(errConflict, fmt.Errorf("%s: %w", rec.Name, err), "change the identifier of your own API secret, then import again")
@@ -197,9 +198,17 @@ func importBundleRun(o *ImportOptions, data []byte) error {
 // key, after the user has seen its fingerprint.
 func identifySender(f *Factory, o *ImportOptions, opened *share.Opened, contacts []Contact) (senderKeys []string, from string, err error) {
 	p := opened.Payload
+	// A bundle nobody vouches for is only imported when a person said so:
+	// at the prompt, or with --yes.
+	unknown := func(from string) ([]string, string, error) {
+		if !o.Yes && !f.IO.CanPrompt() {
+			return nil, "", usageErr(fmt.Sprintf("bundle from %s: nobody to confirm importing it; if you trust how it reached you, import again with --yes", from))
+		}
+		return nil, from, nil
+	}
 	if !opened.Signed {
 		f.chatter("mysafe: warning: this bundle is NOT signed; nothing says who made it")
-		return nil, fmt.Sprintf("%q (unsigned, unverified)", p.Sender.Name), nil
+		return unknown(fmt.Sprintf("%q (unsigned, unverified)", p.Sender.Name))
 	}
 	for i := range contacts {
 		c := &contacts[i]
@@ -230,13 +239,17 @@ func identifySender(f *Factory, o *ImportOptions, opened *share.Opened, contacts
 			"if "+c.Name+" really changed keys, remove and add the contact again")
 	}
 	f.chatter("mysafe: warning: the sender %q is not one of your contacts; signing key %s", p.Sender.Name, opened.SignerFingerprint)
-	return nil, fmt.Sprintf("%q (not a contact, key %s)", p.Sender.Name, opened.SignerFingerprint), nil
+	return unknown(fmt.Sprintf("%q (not a contact, key %s)", p.Sender.Name, opened.SignerFingerprint))
 }
 
 // bundleAccess lists who has access to a record received in a bundle: its
 // owner and the bundle's recipients.
-func bundleAccess(p share.Payload, rec share.Record, now time.Time) []secret.Access {
-	acc := []secret.Access{{Name: rec.Owner, Recipient: rec.OwnerKey, Permission: secret.PermOwner}}
+func bundleAccess(p share.Payload, rec share.Record, now time.Time, unverified bool) []secret.Access {
+	owner := rec.Owner
+	if unverified {
+		owner += " (unverified)"
+	}
+	acc := []secret.Access{{Name: owner, Recipient: rec.OwnerKey, Permission: secret.PermOwner}}
 	for _, r := range p.Recipients {
 		if r.Recipient == rec.OwnerKey {
 			continue

@@ -156,6 +156,7 @@ func shareRun(o *ShareOptions) error {
 	var names []string
 	var recipients []share.Recipient
 	written := false
+	var notes []string
 	err = v.Update(func(tx *vault.Tx) error {
 		profile, err := tx.Profile()
 		if err != nil {
@@ -194,7 +195,7 @@ func shareRun(o *ShareOptions) error {
 						continue
 					}
 					if a.Revoked() {
-						f.chatter("mysafe: note: %s's access to %s was revoked on %s; sharing gives it back", to.Name, r.Name, fmtTime(a.RevokedAt))
+						notes = append(notes, fmt.Sprintf("mysafe: note: %s's access to %s had been revoked on %s; this share gives it back", to.Name, r.Name, fmtTime(a.RevokedAt)))
 					} else if r.Mine() && a.Permission == secret.PermEdit && perm == secret.PermView && !o.PermissionSet {
 						return usageErr(fmt.Sprintf("%s has edit permission on %s; say --permission edit to keep it or --permission view to lower it", to.Name, r.Name))
 					}
@@ -240,6 +241,9 @@ func shareRun(o *ShareOptions) error {
 			os.Remove(o.Output)
 		}
 		return err
+	}
+	for _, n := range notes {
+		f.chatter("%s", n)
 	}
 	who := make([]string, len(recipients))
 	for i, r := range recipients {

@@ -70,7 +70,7 @@ func Select(env Env, opts Options) (Backend, error) {
 	case terminal:
 		return OSC52, nil
 	}
-	return "", unavailable("there is no display (DISPLAY and WAYLAND_DISPLAY are unset) and no terminal for OSC 52; " + hintPrint)
+	return "", unavailable("there is no display (DISPLAY and WAYLAND_DISPLAY are unset) and no terminal for OSC 52; run it in a desktop session with xclip, xsel or wl-clipboard installed, or at a terminal with --osc52, " + hintPrint)
 }
 
 func unavailable(hint string) error {
