@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -66,17 +65,18 @@ func exportRun(o *ExportOptions) (err error) {
 
 	var w io.Writer = o.F.IO.Out
 	if o.Output != "" {
-		fh, err := createPrivate(o.Output, o.Force)
+		pf, err := createPrivate(o.Output, o.Force)
 		if err != nil {
 			return err
 		}
 		defer func() {
-			fh.Close()
-			if err != nil {
-				os.Remove(o.Output) // no half-written export left behind
+			if err == nil {
+				err = pf.Commit()
+			} else {
+				pf.Abort() // no half-written export left behind
 			}
 		}()
-		w = fh
+		w = pf
 	}
 	n := 0
 	for _, r := range recs {
@@ -97,33 +97,5 @@ func exportRun(o *ExportOptions) (err error) {
 	if err != nil {
 		return err
 	}
-	if fh, ok := w.(*os.File); ok && o.Output != "" {
-		return fh.Sync()
-	}
 	return nil
-}
-
-// createPrivate creates path with mode 0600. An existing file is an error
-// unless force is set; then it is replaced, never followed if it is a
-// symbolic link, and left with mode 0600 whatever it had.
-func createPrivate(path string, force bool) (*os.File, error) {
-	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if force {
-		if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-			return nil, usageErr(path + " is a symbolic link; refusing to write secrets through it")
-		}
-		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC | oNoFollow
-	}
-	fh, err := os.OpenFile(path, flags, 0o600)
-	if err != nil {
-		if errors.Is(err, os.ErrExist) {
-			return nil, withHint(errConflict, err, "use --force to overwrite it")
-		}
-		return nil, err
-	}
-	if err := fh.Chmod(0o600); err != nil {
-		fh.Close()
-		return nil, err
-	}
-	return fh, nil
 }

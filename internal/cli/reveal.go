@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -58,32 +59,65 @@ which cannot be cleared automatically.`,
 	return cmd
 }
 
-// revealValue finds the record, reads the field and records the last use,
-// in one transaction.
-func revealValue(f *Factory, ref, field string) (*secret.Record, string, error) {
+// revealing is one reveal: the vault, opened once, and the value read.
+type revealing struct {
+	v        *vault.Vault
+	writable bool
+	r        *secret.Record
+	value    string
+}
+
+// openReveal opens the vault and reads the field. The vault is opened for
+// writing, to record the last use; a vault this user may only read (a
+// read-only mount, a 0400 file in CI) is still revealed, without recording.
+func openReveal(f *Factory, ref, field string) (*revealing, error) {
 	if _, err := (&secret.Record{}).FieldValue(field); err != nil {
-		return nil, "", err
+		return nil, err
 	}
+	rv := &revealing{writable: true}
 	v, err := f.OpenVault(false)
-	if err != nil {
-		return nil, "", err
+	if errors.Is(err, fs.ErrPermission) {
+		rv.writable = false
+		v, err = f.OpenVault(true)
 	}
-	defer v.Close()
-	var r *secret.Record
-	var value string
-	err = v.Update(func(tx *vault.Tx) error {
-		if r, err = tx.Find(ref); err != nil {
+	if err != nil {
+		return nil, err
+	}
+	rv.v = v
+	err = v.View(func(tx *vault.Tx) (err error) {
+		if rv.r, err = tx.Find(ref); err != nil {
 			return err
 		}
-		value, _ = r.FieldValue(field)
-		if value == "" && fieldLabel(field) == "Client secret" {
-			return &exitError{class: errNotFound, msg: fmt.Sprintf("%s has no client secret", describe(r)),
-				hint: "set one with `mysafe edit " + ref + " --client-secret-stdin`"}
+		rv.value, _ = rv.r.FieldValue(field)
+		return nil
+	})
+	if err == nil && rv.value == "" && fieldLabel(field) == "Client secret" {
+		err = &exitError{class: errNotFound, msg: fmt.Sprintf("%s has no client secret", describe(rv.r)),
+			hint: "set one with `mysafe edit " + ref + " --client-secret-stdin`"}
+	}
+	if err != nil {
+		v.Close()
+		return nil, err
+	}
+	return rv, nil
+}
+
+// recordUse stores the time of this use, once the value has been handed
+// over: a reveal that fails writes nothing.
+func (rv *revealing) recordUse(f *Factory) error {
+	defer rv.v.Close()
+	if !rv.writable {
+		f.chatter("mysafe: note: the vault is read-only here; last use not recorded")
+		return nil
+	}
+	return rv.v.Update(func(tx *vault.Tx) error {
+		r, err := tx.Find(rv.r.ID)
+		if err != nil {
+			return err
 		}
 		r.LastUsedAt = tx.Now()
 		return tx.Put(r)
 	})
-	return r, value, err
 }
 
 func revealRun(o *RevealOptions) error {
@@ -93,16 +127,20 @@ func revealRun(o *RevealOptions) error {
 	if o.OSC52 || o.ClearAfter != "" {
 		return usageErr("--osc52 and --clear-after go with --copy")
 	}
-	_, value, err := revealValue(o.F, o.Ref, o.Field)
+	rv, err := openReveal(o.F, o.Ref, o.Field)
 	if err != nil {
 		return err
 	}
 	if o.NoNewline {
-		_, err = fmt.Fprint(o.F.IO.Out, value)
+		_, err = fmt.Fprint(o.F.IO.Out, rv.value)
 	} else {
-		_, err = fmt.Fprintln(o.F.IO.Out, value)
+		_, err = fmt.Fprintln(o.F.IO.Out, rv.value)
 	}
-	return err
+	if err != nil {
+		rv.v.Close()
+		return err
+	}
+	return rv.recordUse(o.F)
 }
 
 // fieldLabel names a field for messages.
@@ -148,16 +186,22 @@ func copyRun(o *RevealOptions) error {
 	if _, err := clipboard.Select(env, opts); err != nil {
 		return clipboardErr(err)
 	}
-	r, value, err := revealValue(f, o.Ref, o.Field)
+	rv, err := openReveal(f, o.Ref, o.Field)
 	if err != nil {
 		return err
 	}
-	if value == "" {
+	r := rv.r
+	if rv.value == "" {
+		rv.v.Close()
 		return &exitError{class: errNotFound, msg: fmt.Sprintf("%s of %s is empty: nothing to copy", fieldLabel(o.Field), describe(r))}
 	}
-	res, err := clipboard.Copy(context.Background(), env, []byte(value), opts)
+	res, err := clipboard.Copy(context.Background(), env, []byte(rv.value), opts)
 	if err != nil {
+		rv.v.Close()
 		return clipboardErr(err)
+	}
+	if err := rv.recordUse(f); err != nil {
+		return err
 	}
 	what := fmt.Sprintf("%s of %s", fieldLabel(o.Field), r.Name)
 	switch {

@@ -47,9 +47,9 @@ func rmRun(o *RmOptions) error {
 	if !o.Yes && !f.IO.CanPrompt() {
 		return usageErr("refusing to remove without confirmation: no terminal to ask; add --yes")
 	}
-	// One unlock for the lookup and the removal, with the confirmation in
-	// between.
-	v, err := f.OpenVault(false)
+	// One unlock for the lookup and the removal; only a shared lock while
+	// the person decides, so other mysafe processes are not kept waiting.
+	v, err := f.OpenVault(true)
 	if err != nil {
 		return err
 	}
@@ -74,6 +74,9 @@ func rmRun(o *RmOptions) error {
 		if !ok {
 			return &exitError{class: errUsage, msg: "not removed"}
 		}
+	}
+	if err := v.Reopen(false); err != nil {
+		return err
 	}
 	if err := v.Update(func(tx *vault.Tx) error { return tx.Delete(r.ID) }); err != nil {
 		return err

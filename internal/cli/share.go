@@ -107,6 +107,11 @@ func resolveRecipient(contacts []Contact, to string) (share.Recipient, error) {
 	}
 	r, err := share.ParseRecipient(to)
 	if err != nil {
+		upper := strings.ToUpper(to)
+		if strings.HasPrefix(upper, "AGE-SECRET-KEY-") || strings.HasPrefix(upper, "AGE-PLUGIN-") || strings.Contains(upper, "PRIVATE KEY") {
+			// Never repeat a secret key in a message: it would land in logs.
+			return r, usageErr(err.Error())
+		}
 		if !strings.HasPrefix(to, "age1") && !strings.HasPrefix(to, "ssh-") {
 			return r, &exitError{class: errNotFound, msg: fmt.Sprintf("no contact named %q", to),
 				hint: "add one with `mysafe contact add " + to + " KEY`, or give the public key itself"}
@@ -157,6 +162,7 @@ func shareRun(o *ShareOptions) error {
 	var recipients []share.Recipient
 	written := false
 	var notes []string
+	var out []byte
 	err = v.Update(func(tx *vault.Tx) error {
 		profile, err := tx.Profile()
 		if err != nil {
@@ -228,7 +234,11 @@ func shareRun(o *ShareOptions) error {
 				return err
 			}
 		}
-		if err := writeBundle(f, o, bundle); err != nil {
+		if o.Output == "" {
+			out = bundle // printed once the vault has recorded the share
+			return nil
+		}
+		if err := writeBundleFile(o, bundle); err != nil {
 			return err
 		}
 		written = true
@@ -241,6 +251,11 @@ func shareRun(o *ShareOptions) error {
 			os.Remove(o.Output)
 		}
 		return err
+	}
+	if out != nil {
+		if _, err := f.IO.Out.Write(out); err != nil {
+			return err
+		}
 	}
 	for _, n := range notes {
 		f.chatter("%s", n)
@@ -268,20 +283,16 @@ func grantAccess(r *secret.Record, to share.Recipient, perm secret.Permission, n
 	r.Access = append(r.Access, secret.Access{Name: to.Name, Recipient: to.Key(), Permission: perm, GrantedAt: now})
 }
 
-func writeBundle(f *Factory, o *ShareOptions, bundle []byte) error {
-	if o.Output == "" {
-		_, err := f.IO.Out.Write(bundle)
-		return err
-	}
-	fh, err := createPrivate(o.Output, o.Force)
+func writeBundleFile(o *ShareOptions, bundle []byte) error {
+	pf, err := createPrivate(o.Output, o.Force)
 	if err != nil {
 		return err
 	}
-	if _, err := fh.Write(bundle); err != nil {
-		fh.Close()
+	if _, err := pf.Write(bundle); err != nil {
+		pf.Abort()
 		return err
 	}
-	return fh.Close()
+	return pf.Commit()
 }
 
 func revokeRun(o *ShareOptions) error {

@@ -23,6 +23,7 @@ import (
 type catalog struct {
 	records []catEntry // sorted by key, as bbolt iterates
 	blobs   []catEntry // sorted by key
+	pub     string     // the clear public keys value, as it must be
 }
 
 type catEntry struct {
@@ -47,7 +48,7 @@ func (c *catalog) marshal() []byte {
 	for _, e := range c.blobs {
 		n += 2*binary.MaxVarintLen32 + len(e.key) + len(e.nonce)
 	}
-	b := make([]byte, 0, n+2*binary.MaxVarintLen32)
+	b := make([]byte, 0, n+3*binary.MaxVarintLen32+len(c.pub))
 	b = append(b, catalogVersion)
 	put := func(s string) {
 		b = binary.AppendUvarint(b, uint64(len(s)))
@@ -65,6 +66,7 @@ func (c *catalog) marshal() []byte {
 		put(e.key)
 		put(e.nonce)
 	}
+	put(c.pub)
 	return b
 }
 
@@ -119,7 +121,7 @@ func unmarshalCatalog(b []byte) (*catalog, error) {
 			return nil, errCatalog
 		}
 	}
-	if pos != len(b) {
+	if c.pub, ok = next(); !ok || pos != len(b) {
 		return nil, errCatalog
 	}
 	return c, nil

@@ -22,11 +22,7 @@ func newProfile(owner string) (*Profile, PublicKeys, error) {
 	if err != nil {
 		return nil, PublicKeys{}, err
 	}
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return nil, PublicKeys{}, err
-	}
-	sshPub, err := ssh.NewPublicKey(pub)
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, PublicKeys{}, err
 	}
@@ -36,11 +32,30 @@ func newProfile(owner string) (*Profile, PublicKeys, error) {
 		PQIdentity:      pq.String(),
 		SigningSeed:     priv.Seed(),
 	}
-	keys := PublicKeys{
+	keys, err := p.publicKeys()
+	return p, keys, err
+}
+
+// publicKeys derives the public halves of the profile's keys. Unlocked
+// commands use these, never the clear copy in the file, which only serves
+// `mysafe key` before unlocking and is checked against them on every unlock.
+func (p *Profile) publicKeys() (PublicKeys, error) {
+	sharing, err := age.ParseX25519Identity(p.SharingIdentity)
+	if err != nil {
+		return PublicKeys{}, err
+	}
+	pq, err := age.ParseHybridIdentity(p.PQIdentity)
+	if err != nil {
+		return PublicKeys{}, err
+	}
+	sshPub, err := ssh.NewPublicKey(ed25519.NewKeyFromSeed(p.SigningSeed).Public())
+	if err != nil {
+		return PublicKeys{}, err
+	}
+	return PublicKeys{
 		Sharing:     sharing.Recipient().String(),
 		SharingPQ:   pq.Recipient().String(),
 		Signing:     strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub))),
 		SigningHash: ssh.FingerprintSHA256(sshPub),
-	}
-	return p, keys, nil
+	}, nil
 }

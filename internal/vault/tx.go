@@ -70,6 +70,12 @@ func (tx *Tx) loadCatalog() error {
 	if err != nil {
 		return tampered("%v", err)
 	}
+	// The public keys sit in the clear so `mysafe key` works while the vault
+	// is locked; the catalog holds the same bytes, so a swap is caught by the
+	// first command that unlocks.
+	if cat.pub != string(tx.btx.Bucket(bucketMeta).Get(keyPublicKeys)) {
+		return tampered("the public keys in the file were replaced")
+	}
 	for _, b := range []struct {
 		name    []byte
 		kind    string
@@ -360,8 +366,12 @@ func (tx *Tx) PutJSON(name string, v any) error {
 	return tx.PutBlob(name, b)
 }
 
-// PublicKeys returns the owner's public keys.
+// PublicKeys returns the owner's public keys. The catalog check has made
+// sure they are the ones the vault was created with.
 func (tx *Tx) PublicKeys() (PublicKeys, error) {
+	if err := tx.loadCatalog(); err != nil {
+		return PublicKeys{}, err
+	}
 	var pub PublicKeys
 	err := json.Unmarshal(tx.btx.Bucket(bucketMeta).Get(keyPublicKeys), &pub)
 	return pub, err

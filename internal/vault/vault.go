@@ -91,11 +91,12 @@ func (p *Profile) SigningKey() ed25519.PrivateKey { return ed25519.NewKeyFromSee
 
 // Vault is an open vault file. It must be unlocked before records can be read.
 type Vault struct {
-	db       *bolt.DB
-	path     string
-	now      func() time.Time
-	keys     *keys
-	identity *age.X25519Identity
+	db          *bolt.DB
+	path        string
+	lockTimeout time.Duration
+	now         func() time.Time
+	keys        *keys
+	identity    *age.X25519Identity
 }
 
 // Options configure Create and Open.
@@ -170,7 +171,7 @@ func Create(path string, o CreateOptions) (v *Vault, err error) {
 	if err != nil {
 		return nil, err
 	}
-	v = &Vault{db: db, path: path, now: o.Now}
+	v = &Vault{db: db, path: path, now: o.Now, lockTimeout: o.LockTimeout}
 
 	id, err := age.GenerateX25519Identity()
 	if err != nil {
@@ -224,7 +225,7 @@ func Create(path string, o CreateOptions) (v *Vault, err error) {
 			return err
 		}
 		// A new vault has nothing to verify yet.
-		tx := &Tx{v: v, btx: btx, cat: &catalog{}, records: map[string]*secret.Record{}}
+		tx := &Tx{v: v, btx: btx, cat: &catalog{pub: string(pubJSON)}, records: map[string]*secret.Record{}}
 		if err := tx.PutJSON(blobProfile, profile); err != nil {
 			return err
 		}
@@ -252,7 +253,7 @@ func Open(path string, o Options) (*Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Vault{db: db, path: path, now: o.Now}
+	v := &Vault{db: db, path: path, now: o.Now, lockTimeout: o.LockTimeout}
 	if err := db.View(func(btx *bolt.Tx) error {
 		meta := btx.Bucket(bucketMeta)
 		if meta == nil || string(meta.Get(keyFormat)) != formatV1 || btx.Bucket(bucketRecords) == nil || btx.Bucket(bucketData) == nil {
@@ -273,11 +274,22 @@ func (v *Vault) Path() string { return v.path }
 func (v *Vault) Close() error { return v.db.Close() }
 
 // PublicKeys returns the owner's public keys; it needs no unlock.
+//
+// On a locked vault they come from the clear copy in the file, which a
+// person with write access to the file could have replaced; on an unlocked
+// vault they are derived from the sealed profile and the clear copy is
+// checked against them (ErrTampered when it differs).
 func (v *Vault) PublicKeys() (PublicKeys, error) {
 	var pub PublicKeys
-	err := v.db.View(func(btx *bolt.Tx) (err error) {
-		pub, err = (&Tx{v: v, btx: btx}).PublicKeys()
-		return err
+	if v.keys != nil {
+		err := v.View(func(tx *Tx) (err error) {
+			pub, err = tx.PublicKeys()
+			return err
+		})
+		return pub, err
+	}
+	err := v.db.View(func(btx *bolt.Tx) error {
+		return json.Unmarshal(btx.Bucket(bucketMeta).Get(keyPublicKeys), &pub)
 	})
 	return pub, err
 }
@@ -367,9 +379,69 @@ func (v *Vault) ChangePassphrase(passphrase []byte, workFactor int) error {
 	if err != nil {
 		return err
 	}
-	return v.db.Update(func(btx *bolt.Tx) error {
+	if err := v.db.Update(func(btx *bolt.Tx) error {
 		return btx.Bucket(bucketMeta).Put(keyIdentity, sealed)
-	})
+	}); err != nil {
+		return err
+	}
+	return v.compact()
+}
+
+// compact rewrites the file without its free pages. bbolt does not wipe a
+// page it frees, so without this the identity sealed under the old
+// passphrase could stay in the file until the page is reused. The copy is
+// made next to the vault (mode 0600) and renamed over it.
+func (v *Vault) compact() (err error) {
+	tmp, err := os.CreateTemp(filepath.Dir(v.path), ".vault-compact-*")
+	if err != nil {
+		return err
+	}
+	tmpPath := tmp.Name()
+	tmp.Close()
+	defer func() {
+		if err != nil {
+			os.Remove(tmpPath)
+		}
+	}()
+	dst, err := bolt.Open(tmpPath, 0o600, &bolt.Options{Timeout: v.lockTimeout})
+	if err != nil {
+		return err
+	}
+	if err := bolt.Compact(dst, v.db, 0); err != nil {
+		dst.Close()
+		return err
+	}
+	if err := dst.Close(); err != nil {
+		return err
+	}
+	if err := v.db.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmpPath, v.path); err != nil {
+		return err
+	}
+	if d, err := os.Open(filepath.Dir(v.path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	v.db, err = bolt.Open(v.path, 0o600, &bolt.Options{Timeout: v.lockTimeout})
+	return err
+}
+
+// Reopen closes the file and opens it again, read-only (with a shared lock)
+// or for writing, keeping the vault unlocked. Commands that ask a person
+// something between reading and writing hold only the shared lock while
+// they wait.
+func (v *Vault) Reopen(readOnly bool) error {
+	if err := v.db.Close(); err != nil {
+		return err
+	}
+	db, err := openDB(v.path, Options{ReadOnly: readOnly, LockTimeout: v.lockTimeout})
+	if err != nil {
+		return err
+	}
+	v.db = db
+	return nil
 }
 
 func sealWithPassphrase(plaintext, passphrase []byte, workFactor int) ([]byte, error) {

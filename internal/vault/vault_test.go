@@ -264,3 +264,66 @@ func TestSecondWriterTimesOut(t *testing.T) {
 		t.Fatalf("second open: %v, want ErrInUse", err)
 	}
 }
+
+func TestReplacedPublicKeysAreDetected(t *testing.T) {
+	v, path := newVault(t)
+	add(t, v, rec("a", "a"))
+	v.Close()
+	other, otherPath := newVault(t)
+	other.Close()
+	var mallory []byte
+	db, err := bolt.Open(otherPath, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.View(func(tx *bolt.Tx) error { mallory = bytes.Clone(tx.Bucket(bucketMeta).Get(keyPublicKeys)); return nil })
+	db.Close()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyPublicKeys, mallory) })
+	db.Close()
+	if _, err := reopen(t, path); !errors.Is(err, ErrTampered) {
+		t.Fatalf("replaced public keys: %v, want ErrTampered", err)
+	}
+}
+
+func TestChangePassphraseLeavesNoOldSeal(t *testing.T) {
+	v, path := newVault(t)
+	add(t, v, rec("a", "a"))
+	var oldSeal []byte
+	v.db.View(func(tx *bolt.Tx) error { oldSeal = bytes.Clone(tx.Bucket(bucketMeta).Get(keyIdentity)); return nil })
+	if err := v.ChangePassphrase([]byte("new pass"), testWorkFactor); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(path)
+	// The vault stays usable after the rewrite.
+	add(t, v, rec("b", "b"))
+	v.Close()
+	// The scrypt stanza's salt is unique to the old seal.
+	if bytes.Contains(raw, oldSeal[:80]) {
+		t.Fatal("the identity sealed under the old passphrase is still in the file")
+	}
+	fi, _ := os.Stat(path)
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode after rewrite %v", fi.Mode().Perm())
+	}
+	v2, err := reopenWith(t, path, []byte("new pass"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2.Close()
+}
+
+func reopenWith(t *testing.T, path string, p []byte) (*Vault, error) {
+	v, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.UnlockWithPassphrase(p); err != nil {
+		v.Close()
+		return nil, err
+	}
+	return v, v.View(func(tx *Tx) error { _, err := tx.Records(); return err })
+}
