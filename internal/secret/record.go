@@ -79,8 +79,8 @@ type Record struct {
 	SyncedRevision uint64
 }
 
-// Methods lists the accepted HTTP methods.
-var Methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
+// methods lists the accepted HTTP methods. It is read, never changed.
+var methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
 // Limits on field sizes, generous for real use but keeping a record small.
 const (
@@ -135,10 +135,10 @@ func LooksLikeID(s string) bool {
 // An empty method stays empty.
 func NormalizeMethod(m string) (string, error) {
 	m = strings.ToUpper(strings.TrimSpace(m))
-	if m == "" || slices.Contains(Methods, m) {
+	if m == "" || slices.Contains(methods, m) {
 		return m, nil
 	}
-	return "", &FieldError{Field: "method", Msg: fmt.Sprintf("unknown HTTP method %q (want one of %s)", m, strings.Join(Methods, ", "))}
+	return "", &FieldError{Field: "method", Msg: fmt.Sprintf("unknown HTTP method %q (want one of %s)", m, strings.Join(methods, ", "))}
 }
 
 // ValidateTag checks one tag: a non-empty word with no spaces or commas.
@@ -294,8 +294,8 @@ const (
 	FieldNotes        = "notes"
 )
 
-// RevealFields lists the fields reveal --field accepts.
-var RevealFields = []string{FieldClientSecret, FieldClientID, FieldURL, FieldIdentifier, FieldName, FieldMethod, FieldNotes}
+// revealFields lists the fields reveal --field accepts. It is read, never changed.
+var revealFields = []string{FieldClientSecret, FieldClientID, FieldURL, FieldIdentifier, FieldName, FieldMethod, FieldNotes}
 
 // FieldValue returns the named field. The underscore spelling (client_id) is
 // accepted too.
@@ -316,5 +316,5 @@ func (r *Record) FieldValue(field string) (string, error) {
 	case FieldNotes:
 		return r.Notes, nil
 	}
-	return "", &FieldError{Field: "field", Msg: fmt.Sprintf("unknown field %q (want one of %s)", field, strings.Join(RevealFields, ", "))}
+	return "", &FieldError{Field: "field", Msg: fmt.Sprintf("unknown field %q (want one of %s)", field, strings.Join(revealFields, ", "))}
 }

@@ -148,7 +148,7 @@ func TestNormalizeNeverQuotesTheSecret(t *testing.T) {
 }
 
 func TestNormalizeMethod(t *testing.T) {
-	for _, m := range Methods {
+	for _, m := range methods {
 		for _, in := range []string{m, strings.ToLower(m), " " + strings.ToLower(m) + "\t"} {
 			got, err := NormalizeMethod(in)
 			if err != nil || got != m {
@@ -220,9 +220,9 @@ func TestFieldValue(t *testing.T) {
 			t.Errorf("FieldValue(%q) = %q, %v; want %q", field, got, err, want)
 		}
 	}
-	for _, field := range RevealFields {
+	for _, field := range revealFields {
 		if _, err := r.FieldValue(field); err != nil {
-			t.Errorf("RevealFields lists %q, which FieldValue refuses: %v", field, err)
+			t.Errorf("revealFields lists %q, which FieldValue refuses: %v", field, err)
 		}
 	}
 	for _, bad := range []string{"", "password", "tags", "owner", "id"} {

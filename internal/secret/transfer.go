@@ -19,9 +19,9 @@ type ExportJSON struct {
 	ClientSecret string `json:"client_secret"`
 }
 
-// CSVColumns are the columns of the CSV export and import, in order. Tags are
+// csvColumns are the columns of the CSV export and import, in order. Tags are
 // separated by spaces; access entries by spaces, each name:permission.
-var CSVColumns = []string{"id", "name", "url", "client_id", "client_secret", "identifier", "method", "tags", "notes", "owner", "created_at", "updated_at", "last_used_at", "access"}
+var csvColumns = []string{"id", "name", "url", "client_id", "client_secret", "identifier", "method", "tags", "notes", "owner", "created_at", "updated_at", "last_used_at", "access"}
 
 // ToExport returns the export form of r, client secret included.
 func (r *Record) ToExport() ExportJSON {
@@ -31,7 +31,7 @@ func (r *Record) ToExport() ExportJSON {
 // WriteExportCSV writes records as CSV with a header row.
 func WriteExportCSV(w io.Writer, recs []*Record) error {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(CSVColumns); err != nil {
+	if err := cw.Write(csvColumns); err != nil {
 		return err
 	}
 	for _, r := range recs {
@@ -135,7 +135,7 @@ func ReadImportJSON(rd io.Reader) ([]*Record, error) {
 	return out, nil
 }
 
-// ReadImportCSV reads CSV with a header row naming columns from CSVColumns
+// ReadImportCSV reads CSV with a header row naming columns from csvColumns
 // (any order, any subset that includes name, url and client_id).
 func ReadImportCSV(rd io.Reader) ([]*Record, error) {
 	cr := csv.NewReader(rd)
@@ -147,13 +147,13 @@ func ReadImportCSV(rd io.Reader) ([]*Record, error) {
 	for i, h := range head {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		known := false
-		for _, c := range CSVColumns {
+		for _, c := range csvColumns {
 			if c == h {
 				known = true
 			}
 		}
 		if !known {
-			return nil, &FieldError{Field: "csv", Msg: fmt.Sprintf("unknown column %q (known: %s)", h, strings.Join(CSVColumns, ", "))}
+			return nil, &FieldError{Field: "csv", Msg: fmt.Sprintf("unknown column %q (known: %s)", h, strings.Join(csvColumns, ", "))}
 		}
 		col[h] = i
 	}

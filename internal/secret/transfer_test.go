@@ -205,7 +205,7 @@ func TestCSVRoundTrip(t *testing.T) {
 	if err := WriteExportCSV(&buf, recs); err != nil {
 		t.Fatal(err)
 	}
-	if head, _, _ := strings.Cut(buf.String(), "\n"); head != strings.Join(CSVColumns, ",") {
+	if head, _, _ := strings.Cut(buf.String(), "\n"); head != strings.Join(csvColumns, ",") {
 		t.Errorf("header = %q", head)
 	}
 	got, err := ReadImportCSV(&buf)
