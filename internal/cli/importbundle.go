@@ -53,7 +53,9 @@ type importLine struct {
 
 func importBundleRun(o *ImportOptions, data []byte) error {
 	f := o.F
-	v, err := f.OpenVault(false)
+	// Read, check and ask under a shared lock; take the write lock only to
+	// store, so nobody else waits while a person reads the summary.
+	v, err := f.OpenVault(true)
 	if err != nil {
 		return err
 	}
@@ -64,7 +66,10 @@ func importBundleRun(o *ImportOptions, data []byte) error {
 	}
 	var lines []importLine
 	var failure error
-	err = v.Update(func(tx *vault.Tx) error {
+	var opened *share.Opened
+	var senderKeys []string
+	var learnt []Contact // contacts as identifySender left them
+	err = v.View(func(tx *vault.Tx) error {
 		profile, err := tx.Profile()
 		if err != nil {
 			return err
@@ -77,25 +82,18 @@ func importBundleRun(o *ImportOptions, data []byte) error {
 		if err != nil {
 			return err
 		}
-		opened, err := share.Open(data, []age.Identity{x, pq}, tx.Now(), share.OpenOptions{AllowUnsigned: o.AllowUnsigned})
-		if err != nil {
+		if opened, err = share.Open(data, []age.Identity{x, pq}, tx.Now(), share.OpenOptions{AllowUnsigned: o.AllowUnsigned}); err != nil {
 			return bundleErr(err)
 		}
 		p := opened.Payload
-
-		var imported []importedBundle
-		if _, err := tx.GetJSON(blobImports, &imported); err != nil {
+		if _, err := alreadyImported(tx, p.ID); err != nil {
 			return err
 		}
-		if i := slices.IndexFunc(imported, func(b importedBundle) bool { return b.ID == p.ID }); i >= 0 {
-			return withHint(errConflict, fmt.Errorf("bundle %s was already imported on %s", p.ID, fmtTime(imported[i].ImportedAt)), "nothing was changed")
-		}
-
-		contacts, err := loadContacts(tx)
-		if err != nil {
+		if learnt, err = loadContacts(tx); err != nil {
 			return err
 		}
-		senderKeys, from, err := identifySender(f, o, opened, contacts)
+		var from string
+		senderKeys, from, err = identifySender(f, o, opened, learnt)
 		if err != nil {
 			return err
 		}
@@ -115,7 +113,30 @@ func importBundleRun(o *ImportOptions, data []byte) error {
 				return &exitError{class: errUsage, msg: "not imported"}
 			}
 		}
-		if err := tx.PutJSON(blobContacts, contacts); err != nil { // a newly learnt signing key
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := v.Reopen(false); err != nil {
+		return err
+	}
+	p := opened.Payload
+	err = v.Update(func(tx *vault.Tx) error {
+		imported, err := alreadyImported(tx, p.ID) // again: another process may have been quicker
+		if err != nil {
+			return err
+		}
+		contacts, err := loadContacts(tx)
+		if err != nil {
+			return err
+		}
+		for i, c := range contacts { // a signing key confirmed just now
+			if j := slices.IndexFunc(learnt, func(l Contact) bool { return l.Key == c.Key }); j >= 0 && c.Signing == "" {
+				contacts[i].Signing = learnt[j].Signing
+			}
+		}
+		if err := tx.PutJSON(blobContacts, contacts); err != nil {
 			return err
 		}
 
@@ -190,6 +211,19 @@ func importBundleRun(o *ImportOptions, data []byte) error {
 	}
 	fmt.Fprintf(f.IO.Out, "Imported bundle: %d API secret(s)\n", len(lines))
 	return nil
+}
+
+// alreadyImported returns the ids of the bundles imported so far, or a
+// conflict error when id is one of them.
+func alreadyImported(tx *vault.Tx, id string) ([]importedBundle, error) {
+	var imported []importedBundle
+	if _, err := tx.GetJSON(blobImports, &imported); err != nil {
+		return nil, err
+	}
+	if i := slices.IndexFunc(imported, func(b importedBundle) bool { return b.ID == id }); i >= 0 {
+		return nil, withHint(errConflict, fmt.Errorf("bundle %s was already imported on %s", id, fmtTime(imported[i].ImportedAt)), "nothing was changed")
+	}
+	return imported, nil
 }
 
 // identifySender says who made the bundle. Only a contact whose known
