@@ -48,8 +48,9 @@ func validateContactName(name string) error {
 func NewCmdContact(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "contact",
-		Short: "Manage the people you share API secrets with",
-		Args:  exactArgs(0, "a subcommand (add, list, rm)"),
+		Short:   "Manage the people you share API secrets with",
+		Example: "  mysafe contact add bob age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n  mysafe contact list",
+		Args:    exactArgs(0, "a subcommand (add, list, rm)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return usageErr("say what to do: `mysafe contact add|list|rm`")
 		},
