@@ -47,7 +47,7 @@ func validateContactName(name string) error {
 // NewCmdContact builds `mysafe contact` and its subcommands.
 func NewCmdContact(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "contact",
+		Use:     "contact",
 		Short:   "Manage the people you share API secrets with",
 		Example: "  mysafe contact add bob age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n  mysafe contact list",
 		Args:    exactArgs(0, "a subcommand (add, list, rm)"),
