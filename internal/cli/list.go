@@ -68,7 +68,8 @@ func listRun(o *ListOptions) error {
 		for i, r := range recs {
 			out[i] = r.ToJSON()
 		}
-		return writeJSON(o.F.IO.Out, out)
+		_, err := o.F.IO.Out.Write(secret.AppendJSONList(make([]byte, 0, 640*len(out)+4), out))
+		return err
 	}
 	return writeTable(o.F.IO.Out, recs)
 }
