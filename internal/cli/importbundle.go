@@ -155,6 +155,12 @@ func importBundleRun(o *ImportOptions, data []byte) error {
 			if d.Action == share.ActionConflict && o.Resolve != "" {
 				d = resolveConflict(local, d, rec, o.Resolve)
 			}
+			if d.Action == share.ActionUpdate && local != nil && d.Record.Revision == local.Revision &&
+				d.Record.Permission != local.Permission && p.CreatedAt.Before(permissionSince(local, self)) {
+				// Same content, other permission, but from a bundle made
+				// before the one that set the current permission.
+				d = share.Decision{Action: share.ActionUnchanged, Reason: fmt.Sprintf("an older bundle: your %s permission from a newer one stays", local.Permission)}
+			}
 			lines = append(lines, importLine{name: rec.Name, action: d.Action, reason: d.Reason})
 			unverified := !slices.Contains(senderKeys, rec.OwnerKey)
 			if d.Action == share.ActionAdd && unverified {
@@ -182,7 +188,7 @@ func importBundleRun(o *ImportOptions, data []byte) error {
 					r.ID, r.LastUsedAt = local.ID, local.LastUsedAt
 				}
 				if len(r.Access) == 0 {
-					r.Access = bundleAccess(p, rec, tx.Now(), unverified)
+					r.Access = bundleAccess(p, rec, unverified)
 				}
 				if err := tx.Put(r); err != nil {
 					return withHint(errConflict, fmt.Errorf("%s: %w", rec.Name, err), "change the identifier of your own API secret, then import again")
@@ -278,7 +284,9 @@ func identifySender(f *Factory, o *ImportOptions, opened *share.Opened, contacts
 
 // bundleAccess lists who has access to a record received in a bundle: its
 // owner and the bundle's recipients.
-func bundleAccess(p share.Payload, rec share.Record, now time.Time, unverified bool) []secret.Access {
+// Access is dated by the bundle's signed creation time, which is how a later
+// import tells an older bundle's permission from a newer one's.
+func bundleAccess(p share.Payload, rec share.Record, unverified bool) []secret.Access {
 	owner := rec.Owner
 	if unverified {
 		owner += " (unverified)"
@@ -288,9 +296,20 @@ func bundleAccess(p share.Payload, rec share.Record, now time.Time, unverified b
 		if r.Recipient == rec.OwnerKey {
 			continue
 		}
-		acc = append(acc, secret.Access{Name: r.Name, Recipient: r.Recipient, Permission: p.Permission, GrantedAt: now})
+		acc = append(acc, secret.Access{Name: r.Name, Recipient: r.Recipient, Permission: p.Permission, GrantedAt: p.CreatedAt})
 	}
 	return acc
+}
+
+// permissionSince returns when the bundle that gave this vault's user their
+// current permission on r was made, or the zero time when unknown.
+func permissionSince(r *secret.Record, self []string) time.Time {
+	for _, a := range r.Access {
+		if slices.Contains(self, a.Recipient) && !a.Revoked() {
+			return a.GrantedAt
+		}
+	}
+	return time.Time{}
 }
 
 // resolveConflict applies the user's choice for a conflicting record.
