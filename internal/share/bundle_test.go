@@ -383,18 +383,18 @@ func TestRecordConversion(t *testing.T) {
 	me := Party{Name: "alice", Recipient: newX25519Person(t, "alice").key}
 	r := &secret.Record{
 		ID: "0011223344556677", UID: uid1, Name: "payments", URL: "https://x.example", ClientID: "id",
-		ClientSecret: secret.NewValue("pw"), Tags: []string{"a"}, Revision: 7, SyncedRevision: 5,
+		ClientSecret: secret.NewValue("Pw-Secret-Value"), Tags: []string{"a"}, Revision: 7, SyncedRevision: 5,
 		LastUsedAt: testNow(), Access: []secret.Access{{Name: "bob", Permission: secret.PermView}},
 	}
 	rec := RecordFromSecret(r, me)
-	if rec.Owner != "alice" || rec.OwnerKey != me.Recipient || rec.Revision != 7 || rec.ClientSecret.Reveal() != "pw" {
+	if rec.Owner != "alice" || rec.OwnerKey != me.Recipient || rec.Revision != 7 || rec.ClientSecret.Reveal() != "Pw-Secret-Value" {
 		t.Errorf("own record: %+v", rec)
 	}
 	back := rec.Secret()
 	if back.ID != "" || back.Permission != "" || back.Access != nil || !back.LastUsedAt.IsZero() || back.SyncedRevision != 0 {
 		t.Errorf("vault-local fields leaked into the bundle form: %+v", back)
 	}
-	if back.ClientSecret.Reveal() != "pw" || back.Revision != 7 || back.OwnerKey != me.Recipient {
+	if back.ClientSecret.Reveal() != "Pw-Secret-Value" || back.Revision != 7 || back.OwnerKey != me.Recipient {
 		t.Errorf("Secret() = %+v", back)
 	}
 
@@ -404,7 +404,9 @@ func TestRecordConversion(t *testing.T) {
 		t.Errorf("shared record keeps its owner: %+v", rec)
 	}
 
-	if s := fmt.Sprintf("%v %+v", rec, Payload{Records: []Record{rec}}); strings.Contains(s, "pw") {
+	if s := fmt.Sprintf("%v %+v", rec, Payload{Records: []Record{rec}}); strings.Contains(s, "Pw-Secret-Value") {
+		// (A distinctive value: random keys in the output could contain a
+		// short one by chance.)
 		t.Error("a Record prints its secret")
 	}
 }
