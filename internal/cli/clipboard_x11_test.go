@@ -13,7 +13,6 @@
 package cli_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -29,6 +28,7 @@ import (
 	"time"
 
 	"github.com/mysafe/mysafe/internal/clipboard"
+	"github.com/mysafe/mysafe/internal/clipboard/xvfbtest"
 )
 
 // xDeadline bounds every wait on the X server, xclip and the helper.
@@ -41,84 +41,17 @@ type xDesk struct {
 	runtimeDir string // XDG_RUNTIME_DIR: where mysafe keeps the clipboard's state
 }
 
-// requireX skips the test when Xvfb or xclip is missing, except with
-// CI=true, where the X tests must run and a missing tool fails them.
-func requireX(t *testing.T) {
-	t.Helper()
-	var missing []string
-	for _, tool := range []string{"Xvfb", "xclip"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			missing = append(missing, tool)
-		}
-	}
-	if len(missing) == 0 {
-		return
-	}
-	msg := strings.Join(missing, " and ") + " not installed (Debian: apt-get install xvfb xclip)"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg + "; CI=true forbids skipping the X clipboard tests")
-	}
-	t.Skip(msg)
-}
-
 // newXDesk makes a sandbox and starts an X server for it alone. The server
 // and any clear helper left running on its display are stopped when the
 // test ends.
 func newXDesk(t *testing.T) *xDesk {
 	t.Helper()
-	requireX(t)
 	d := &xDesk{sandbox: newSandbox(t), runtimeDir: t.TempDir()}
-	d.display = startXvfb(t)
+	d.display = xvfbtest.Start(t)
 	// Registered after the server's cleanup, so it runs before it: helpers
 	// go first, while their display still exists.
 	t.Cleanup(func() { d.killHelpers() })
 	return d
-}
-
-// startXvfb starts Xvfb on a display it chooses itself (-displayfd): it
-// writes the number once it accepts connections, so there is no race for a
-// free number and no sleep.
-func startXvfb(t *testing.T) string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-nolisten", "tcp", "-screen", "0", "320x240x24")
-	cmd.ExtraFiles = []*os.File{w}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		w.Close()
-		t.Fatalf("starting Xvfb: %v", err)
-	}
-	w.Close()
-	exited := make(chan struct{})
-	go func() {
-		cmd.Wait()
-		close(exited)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-exited
-	})
-	number := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(r).ReadString('\n')
-		number <- strings.TrimSpace(line)
-	}()
-	select {
-	case n := <-number:
-		if _, err := strconv.Atoi(n); err != nil {
-			<-exited // so stderr is complete
-			t.Fatalf("Xvfb did not start: %s", stderr.String())
-		}
-		return ":" + n
-	case <-time.After(xDeadline):
-		t.Fatalf("Xvfb did not accept connections within %v", xDeadline)
-	}
-	return ""
 }
 
 // env is the sandbox's environment with this desk's display and no Wayland.

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 )
@@ -117,24 +116,4 @@ func (f fakeEnv) env() Env {
 		},
 		GOOS: f.goos,
 	}
-}
-
-// requireTools skips the test when a program is missing, or fails it when
-// CI=true: in CI the clipboard tests must run.
-func requireTools(t *testing.T, names ...string) {
-	t.Helper()
-	var missing []string
-	for _, n := range names {
-		if _, err := SystemEnv().LookPath(n); err != nil {
-			missing = append(missing, n)
-		}
-	}
-	if len(missing) == 0 {
-		return
-	}
-	msg := fmt.Sprintf("%s not installed (on Debian: apt-get install xvfb xclip xsel)", strings.Join(missing, ", "))
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg + "; CI=true forbids skipping")
-	}
-	t.Skip(msg)
 }

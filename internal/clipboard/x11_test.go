@@ -1,8 +1,6 @@
 package clipboard
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -12,52 +10,20 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mysafe/mysafe/internal/clipboard/xvfbtest"
 )
 
 // These tests drive a real X server (Xvfb) with the real xclip and xsel, and
 // the real detached helper: the test binary itself, through TestMain.
 
-// startXvfb starts a private X server and returns its display. Xvfb picks a
-// free display number itself (-displayfd) and writes it once it accepts
-// connections, so there is neither a race for the number nor a sleep.
+// startXvfb starts a private X server and returns its display.
 func startXvfb(t *testing.T) string {
 	t.Helper()
 	if runtime.GOOS == "windows" || runtime.GOOS == "darwin" {
 		t.Skip("X11 clipboard tests run where X11 is the clipboard")
 	}
-	requireTools(t, "Xvfb", "xclip")
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-nolisten", "tcp", "-screen", "0", "320x240x24")
-	cmd.ExtraFiles = []*os.File{w}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting Xvfb: %v", err)
-	}
-	w.Close()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	number := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(r).ReadString('\n')
-		number <- strings.TrimSpace(line)
-	}()
-	select {
-	case n := <-number:
-		if n == "" {
-			t.Fatalf("Xvfb did not start: %s", stderr.String())
-		}
-		return ":" + n
-	case <-time.After(30 * time.Second):
-		t.Fatalf("Xvfb was not ready within 30s: %s", stderr.String())
-	}
-	return ""
+	return xvfbtest.Start(t)
 }
 
 // xEnv is the system with the given display, a private runtime directory,
@@ -143,7 +109,7 @@ func TestX11CopyAndClear(t *testing.T) {
 		{XSel, []string{"xclip"}},
 	} {
 		t.Run(string(tc.backend), func(t *testing.T) {
-			requireTools(t, string(tc.backend))
+			xvfbtest.Require(t, string(tc.backend))
 			env, stateDir := xEnv(t, display, tc.hide...)
 			secret := "sk_live_" + string(tc.backend) + "_é✓"
 			res, helper, err := copyData(context.Background(), env, []byte(secret), Options{ClearAfter: time.Second})
