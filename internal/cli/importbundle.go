@@ -60,10 +60,6 @@ func importBundleRun(o *ImportOptions, data []byte) error {
 		return err
 	}
 	defer v.Close()
-	pub, err := v.PublicKeys()
-	if err != nil {
-		return err
-	}
 	var lines []importLine
 	var failure error
 	var opened *share.Opened
@@ -147,6 +143,10 @@ func importBundleRun(o *ImportOptions, data []byte) error {
 		}
 		for _, r := range recs {
 			byUID[r.UID] = r
+		}
+		pub, err := tx.PublicKeys()
+		if err != nil {
+			return err
 		}
 		self := []string{pub.Sharing, pub.SharingPQ}
 		for _, rec := range p.Records {

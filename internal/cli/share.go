@@ -154,10 +154,6 @@ func shareRun(o *ShareOptions) error {
 		return err
 	}
 	defer v.Close()
-	pub, err := v.PublicKeys()
-	if err != nil {
-		return err
-	}
 	var names []string
 	var recipients []share.Recipient
 	written := false
@@ -165,6 +161,10 @@ func shareRun(o *ShareOptions) error {
 	var out []byte
 	err = v.Update(func(tx *vault.Tx) error {
 		profile, err := tx.Profile()
+		if err != nil {
+			return err
+		}
+		pub, err := tx.PublicKeys()
 		if err != nil {
 			return err
 		}
