@@ -66,6 +66,8 @@ func (s *sandbox) env(extra ...string) []string {
 		// Under -race, a process that started goroutines sleeps a second at
 		// exit unless told otherwise.
 		"GORACE=atexit_sleep_ms=0",
+		// Under -cover, where the children write their coverage.
+		"GOCOVERDIR=" + os.Getenv("GOCOVERDIR"),
 	}, extra...)
 }
 

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,9 +37,30 @@ func TestMain(m *testing.M) {
 	if len(os.Args) == 2 && os.Args[1] == clipboard.HelperArg {
 		os.Exit(cli.Run(testDeps()))
 	}
+	coverChildren()
 	testscript.Main(m, map[string]func(){
 		"mysafe": func() { os.Exit(cli.Run(testDeps())) },
 	})
+}
+
+// coverChildren makes the mysafe processes that tests start from this test
+// binary (outside testscript, which does the same for its own) write their
+// coverage next to the parent's under `go test -cover`. Without it each
+// child prints a warning about GOCOVERDIR into the stderr the tests compare.
+func coverChildren() {
+	if testing.CoverMode() == "" || os.Getenv("GOCOVERDIR") != "" {
+		return
+	}
+	for i, a := range os.Args {
+		dir, ok := strings.CutPrefix(a, "-test.gocoverdir=")
+		if !ok && a == "-test.gocoverdir" && i+1 < len(os.Args) {
+			dir, ok = os.Args[i+1], true
+		}
+		if ok && dir != "" {
+			os.Setenv("GOCOVERDIR", dir)
+			return
+		}
+	}
 }
 
 // testDeps is the real process with two test-only changes: a low scrypt

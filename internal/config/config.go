@@ -66,21 +66,28 @@ func Load(flags *pflag.FlagSet, env Env) (*Config, error) {
 	v.SetDefault("clipboard.clear_after", DefaultClearAfter.String())
 	v.SetDefault("no_input", false)
 
-	// MYSAFE_VAULT, MYSAFE_CLIPBOARD_CLEAR_AFTER, MYSAFE_NO_INPUT,
-	// MYSAFE_IDENTITY_FILE. viper reads these from the process environment.
-	v.SetEnvPrefix("MYSAFE")
-	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
-	for _, key := range []string{"vault", "clipboard.clear_after", "no_input", "identity_file"} {
-		if err := v.BindEnv(key); err != nil {
-			return nil, err
-		}
-	}
-	for key, flag := range map[string]string{"vault": "vault", "no_input": "no-input"} {
+	flagOf := map[string]string{"vault": "vault", "no_input": "no-input"}
+	for key, flag := range flagOf {
 		if f := flags.Lookup(flag); f != nil {
 			if err := v.BindPFlag(key, f); err != nil {
 				return nil, err
 			}
 		}
+	}
+	// MYSAFE_VAULT, MYSAFE_CLIPBOARD_CLEAR_AFTER, MYSAFE_NO_INPUT,
+	// MYSAFE_IDENTITY_FILE, read through env rather than viper's own view
+	// of the process environment, so that what the caller passes is all
+	// there is. A value set here overrides the file and the defaults but
+	// not a flag given on the command line.
+	for _, key := range []string{"vault", "clipboard.clear_after", "no_input", "identity_file"} {
+		val := env(EnvName(key))
+		if val == "" {
+			continue
+		}
+		if f := flags.Lookup(flagOf[key]); f != nil && f.Changed {
+			continue
+		}
+		v.Set(key, val)
 	}
 
 	cfgFile, _ := flags.GetString("config")
@@ -129,6 +136,13 @@ func Load(flags *pflag.FlagSet, env Env) (*Config, error) {
 	}
 	c.IdentityFile = expandHome(v.GetString("identity_file"), env)
 	return c, nil
+}
+
+// EnvName is the environment variable for a setting: MYSAFE_ and the key
+// in upper case with dots as underscores (clipboard.clear_after ->
+// MYSAFE_CLIPBOARD_CLEAR_AFTER).
+func EnvName(key string) string {
+	return "MYSAFE_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 }
 
 // parseDuration accepts Go durations ("45s", "2m") and plain seconds ("45").

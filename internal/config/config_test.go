@@ -10,23 +10,17 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// setup gives a test a home directory and a clean environment, and returns
-// the Env to pass to Load. viper reads the MYSAFE_* settings from the
-// process environment, so the values are set there too.
+// setup gives a test a home directory and an environment of its own, and
+// returns the Env to pass to Load. The process environment is not touched:
+// Load must read nothing from it.
 func setup(t *testing.T, env map[string]string) (home string, getenv Env) {
 	t.Helper()
 	home = t.TempDir()
-	vars := map[string]string{
-		"HOME": home, "XDG_DATA_HOME": "", "XDG_CONFIG_HOME": "", "MYSAFE_CONFIG": "", "MYSAFE_VAULT": "",
-		"MYSAFE_NO_INPUT": "", "MYSAFE_IDENTITY_FILE": "", "MYSAFE_CLIPBOARD_CLEAR_AFTER": "",
-	}
+	vars := map[string]string{"HOME": home}
 	for k, v := range env {
 		vars[k] = strings.ReplaceAll(v, "$HOME", home)
 	}
-	for k, v := range vars {
-		t.Setenv(k, v)
-	}
-	return home, os.Getenv
+	return home, func(k string) string { return vars[k] }
 }
 
 // flags are the root command's persistent flags, parsed from args.
@@ -148,11 +142,15 @@ func TestConfigFileErrors(t *testing.T) {
 	if _, err := Load(flags(t, "--config", filepath.Join(home, "missing.yaml")), env); err == nil {
 		t.Error("a named config file that does not exist was accepted")
 	}
-	t.Setenv("MYSAFE_CONFIG", filepath.Join(home, "missing.yaml"))
-	if _, err := Load(flags(t), env); err == nil {
+	withMissing := func(k string) string {
+		if k == "MYSAFE_CONFIG" {
+			return filepath.Join(home, "missing.yaml")
+		}
+		return env(k)
+	}
+	if _, err := Load(flags(t), withMissing); err == nil {
 		t.Error("MYSAFE_CONFIG naming a missing file was accepted")
 	}
-	t.Setenv("MYSAFE_CONFIG", "")
 
 	broken := filepath.Join(home, ".config", "mysafe", "config.yaml")
 	writeFile(t, broken, "vault: [unclosed\n  more: x\n")
@@ -265,5 +263,45 @@ func TestNoInputAndIdentityFile(t *testing.T) {
 				t.Errorf("IdentityFile = %q, want %q", c.IdentityFile, want)
 			}
 		})
+	}
+}
+
+// Settings come from the environment Load is given, never from the
+// process's own: a caller (or a test) that passes an environment gets
+// exactly that one.
+func TestProcessEnvironmentIgnored(t *testing.T) {
+	t.Setenv("MYSAFE_VAULT", "/from/the/process/vault.db")
+	t.Setenv("MYSAFE_NO_INPUT", "true")
+	t.Setenv("MYSAFE_CLIPBOARD_CLEAR_AFTER", "not a duration")
+	home, env := setup(t, nil)
+	c, err := Load(flags(t), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(home, ".local", "share", "mysafe", "vault.db"); c.VaultPath != want {
+		t.Errorf("VaultPath = %q, want %q", c.VaultPath, want)
+	}
+	if c.NoInput || c.ClipboardClearAfter != DefaultClearAfter {
+		t.Errorf("process environment leaked in: NoInput=%v ClipboardClearAfter=%v", c.NoInput, c.ClipboardClearAfter)
+	}
+
+	_, env = setup(t, map[string]string{"MYSAFE_VAULT": "/given/vault.db"})
+	if c, err = Load(flags(t), env); err != nil || c.VaultPath != "/given/vault.db" {
+		t.Errorf("VaultPath = %q, %v; want the given MYSAFE_VAULT", c.VaultPath, err)
+	}
+	if c, err = Load(flags(t, "--vault", "/flag/vault.db"), env); err != nil || c.VaultPath != "/flag/vault.db" {
+		t.Errorf("VaultPath = %q, %v; a flag must win over MYSAFE_VAULT", c.VaultPath, err)
+	}
+}
+
+func TestEnvName(t *testing.T) {
+	for key, want := range map[string]string{
+		"vault":                 "MYSAFE_VAULT",
+		"clipboard.clear_after": "MYSAFE_CLIPBOARD_CLEAR_AFTER",
+		"no_input":              "MYSAFE_NO_INPUT",
+	} {
+		if got := EnvName(key); got != want {
+			t.Errorf("EnvName(%q) = %q, want %q", key, got, want)
+		}
 	}
 }
