@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mysafe/mysafe/internal/agent"
 	"github.com/mysafe/mysafe/internal/config"
 	"github.com/mysafe/mysafe/internal/term"
 	"github.com/mysafe/mysafe/internal/vault"
@@ -30,6 +31,9 @@ type Factory struct {
 	// ClipboardHelper runs the detached clipboard clearer; nil means this
 	// executable.
 	ClipboardHelper []string
+	// AgentCommand starts the unlock agent; nil means this executable with
+	// agent.HelperArg.
+	AgentCommand []string
 
 	cfg *config.Config
 }
@@ -102,11 +106,18 @@ func (f *Factory) OpenLocked() (*vault.Vault, error) {
 	return vault.Open(f.cfg.VaultPath, f.vaultOptions(true))
 }
 
+// passphraseTries is how often a person at the terminal may type the
+// passphrase before the command gives up.
+const passphraseTries = 3
+
 // unlock tries, in order: MYSAFE_IDENTITY, MYSAFE_IDENTITY_FILE (or the
-// identity_file setting), MYSAFE_PASSPHRASE_FILE, MYSAFE_PASSPHRASE, and a
-// prompt on the terminal. A source that is set but wrong is an error: mysafe
-// does not fall through to the next one, so a script never ends up waiting
-// on a prompt because its key was stale.
+// identity_file setting), MYSAFE_PASSPHRASE_FILE, MYSAFE_PASSPHRASE, the
+// agent of `mysafe unlock`, and a prompt on the terminal. A source that is
+// set but wrong is an error: mysafe does not fall through to the next one, so
+// a script never ends up waiting on a prompt because its key was stale. The
+// explicit sources come before the agent so that a script's own key always
+// decides; the agent is not a source anyone sets, so when it is gone or holds
+// another vault's key, mysafe goes on to the prompt.
 func (f *Factory) unlock(v *vault.Vault) error {
 	if id := f.Getenv(envIdentity); id != "" {
 		return lockedErr(v.UnlockWithIdentity(id), envIdentity)
@@ -128,14 +139,43 @@ func (f *Factory) unlock(v *vault.Vault) error {
 		}
 		return lockedErr(v.UnlockWithPassphrase(p), "the passphrase")
 	}
+	if id := f.agentIdentity(v.Path()); id != "" && v.UnlockWithIdentity(id) == nil {
+		return nil
+	}
 	if !f.IO.CanPrompt() {
 		return withHint(errLocked, errNoUnlockSource, unlockHint)
 	}
-	p, err := f.Prompter.Secret("Passphrase for " + v.Path() + ": ")
-	if err != nil {
-		return err
+	for try := 1; ; try++ {
+		p, err := f.Prompter.Secret("Passphrase for " + v.Path() + ": ")
+		if err != nil {
+			return err
+		}
+		err = v.UnlockWithPassphrase(p)
+		if err == nil || !errors.Is(err, vault.ErrLocked) || try == passphraseTries {
+			return lockedErr(err, "the passphrase")
+		}
+		f.chatter("mysafe: wrong passphrase, try again (%d of %d)", try+1, passphraseTries)
 	}
-	return lockedErr(v.UnlockWithPassphrase(p), "the passphrase")
+}
+
+// agentClient returns the client of the agent for the vault at path.
+func (f *Factory) agentClient(path string) (agent.Client, error) {
+	sock, err := agent.SocketPath(f.Getenv, path)
+	return agent.Client{Socket: sock}, err
+}
+
+// agentIdentity returns the identity the vault's agent holds, or "" when
+// the vault is locked (no agent, or an agent that cannot be trusted).
+func (f *Factory) agentIdentity(path string) string {
+	c, err := f.agentClient(path)
+	if err != nil {
+		return ""
+	}
+	id, err := c.Identity()
+	if err != nil {
+		return ""
+	}
+	return id
 }
 
 func lockedErr(err error, source string) error {

@@ -710,3 +710,48 @@ func TestTampering(t *testing.T) {
 			[]string{"export", "--format", "csv"}, []string{"rm", "ledger", "--yes"}, []string{"tags"})
 	})
 }
+
+func TestTerminalPassphraseTries(t *testing.T) {
+	t.Run("a wrong passphrase is asked again", func(t *testing.T) {
+		s := newSandbox(t)
+		s.initVault()
+		term := openTerminal(t)
+		ss := s.startAtTerminal(term, s.env(), "list")
+		prompt := "Passphrase for " + s.vaultPath() + ": "
+		at := term.expect(0, prompt)
+		term.waitNoEcho()
+		term.typeLine("wrong-horse")
+		at = term.expect(at, prompt)
+		term.waitNoEcho()
+		term.typeLine(testPassphrase)
+		if code := ss.wait(); code != 0 {
+			t.Fatalf("exit code %d; stderr: %s", code, ss.stderr.String())
+		}
+		if !strings.Contains(ss.stderr.String(), "mysafe: wrong passphrase, try again (2 of 3)") {
+			t.Errorf("stderr = %q", ss.stderr.String())
+		}
+		ss.assertAbsent("wrong-horse", testPassphrase)
+	})
+	t.Run("three wrong passphrases end the command", func(t *testing.T) {
+		s := newSandbox(t)
+		s.initVault()
+		term := openTerminal(t)
+		ss := s.startAtTerminal(term, s.env(), "list")
+		prompt := "Passphrase for " + s.vaultPath() + ": "
+		at := 0
+		for i := range 3 {
+			at = term.expect(at, prompt)
+			term.waitNoEcho()
+			term.typeLine(fmt.Sprintf("wrong-%d", i))
+		}
+		if code := ss.wait(); code != 4 {
+			t.Fatalf("exit code %d, want 4; stderr: %s", code, ss.stderr.String())
+		}
+		if !strings.HasSuffix(ss.stderr.String(), "mysafe: vault is locked: wrong passphrase (hint: check the passphrase)\n") {
+			t.Errorf("stderr = %q", ss.stderr.String())
+		}
+		if strings.Count(term.output(), prompt) != 3 {
+			t.Errorf("asked %d times, want 3:\n%s", strings.Count(term.output(), prompt), term.output())
+		}
+	})
+}

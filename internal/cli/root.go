@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/agent"
 	"github.com/mysafe/mysafe/internal/clipboard"
 	"github.com/mysafe/mysafe/internal/config"
 	"github.com/mysafe/mysafe/internal/term"
@@ -54,6 +55,15 @@ func Run(d Deps) int {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 		defer stop()
 		if err := clipboard.RunClearHelper(ctx, d.IO.In, clipboard.SystemEnv()); err != nil {
+			return ExitFailure
+		}
+		return ExitOK
+	}
+	// The agent is this same program too, started detached by `unlock`.
+	if len(d.Args) == 1 && d.Args[0] == agent.HelperArg {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+		defer stop()
+		if err := agent.Run(ctx, d.IO.In, d.IO.Out); err != nil {
 			return ExitFailure
 		}
 		return ExitOK
@@ -159,6 +169,9 @@ scripts in CI.`,
 		NewCmdContact(f),
 		NewCmdShare(f, nil),
 		NewCmdVersion(f),
+		NewCmdUnlock(f, nil),
+		NewCmdLock(f, nil),
+		NewCmdStatus(f, nil),
 	)
 	return root
 }

@@ -10,12 +10,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/mysafe/mysafe/internal/agent"
 	"github.com/mysafe/mysafe/internal/cli"
 	"github.com/mysafe/mysafe/internal/clipboard"
 	"github.com/mysafe/mysafe/internal/term"
@@ -34,7 +36,8 @@ func TestMain(m *testing.M) {
 	}
 	// `reveal --copy` starts its clipboard clearer as this executable with
 	// clipboard.HelperArg; in tests that executable is the test binary.
-	if len(os.Args) == 2 && os.Args[1] == clipboard.HelperArg {
+	// `unlock` starts its agent the same way.
+	if len(os.Args) == 2 && (os.Args[1] == clipboard.HelperArg || os.Args[1] == agent.HelperArg) {
 		os.Exit(cli.Run(testDeps()))
 	}
 	coverChildren()
@@ -91,6 +94,18 @@ func TestScript(t *testing.T) {
 			e.Setenv("TZ", "UTC")
 			e.Setenv("USER", "tester")
 			e.Setenv("VAULT", filepath.Join(home, ".local", "share", "mysafe", "vault.db"))
+			// A short runtime folder keeps agent socket paths under the
+			// kernel's limit; every agent a script leaves is locked when it
+			// ends, pass or fail.
+			run, err := os.MkdirTemp("", "msrun")
+			if err != nil {
+				return err
+			}
+			e.Setenv("XDG_RUNTIME_DIR", run)
+			e.Defer(func() {
+				lockAgents(filepath.Join(run, "mysafe"))
+				os.RemoveAll(run)
+			})
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -98,6 +113,7 @@ func TestScript(t *testing.T) {
 			"holdlock": cmdHoldLock,
 			"filemode": cmdFileMode,
 			"rawvault": cmdRawVault,
+			"killagent": cmdKillAgent,
 		},
 	})
 }
@@ -188,4 +204,36 @@ func cmdRawVault(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		return fmt.Errorf("unknown rawvault action %q", args[0])
 	}))
+}
+
+// lockAgents locks every agent with a socket in dir.
+func lockAgents(dir string) {
+	socks, _ := filepath.Glob(filepath.Join(dir, "*.sock"))
+	for _, s := range socks {
+		agent.Client{Socket: s}.Lock()
+	}
+}
+
+// killagent VAULT: kill the vault's agent with SIGKILL, as the out-of-memory
+// killer would, leaving its socket behind, and wait until it is gone.
+func cmdKillAgent(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: killagent VAULT")
+	}
+	sock, err := agent.SocketPath(ts.Getenv, ts.MkAbs(args[0]))
+	ts.Check(err)
+	c := agent.Client{Socket: sock}
+	st, err := c.Status()
+	ts.Check(err)
+	ts.Check(syscall.Kill(st.PID, syscall.SIGKILL))
+	for range 500 {
+		if _, err := c.Status(); errors.Is(err, agent.ErrNotRunning) {
+			if _, err := os.Stat(sock); err != nil {
+				ts.Fatalf("the killed agent left no socket: %v", err)
+			}
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ts.Fatalf("agent %d still answers after SIGKILL", st.PID)
 }

@@ -1,0 +1,195 @@
+package agent
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// errRunning is the start failure of a second agent for the same vault.
+var errRunning = errors.New("an agent is already running for this vault")
+
+// Client talks to the agent of one vault.
+type Client struct {
+	// Socket is the agent's socket, from SocketPath.
+	Socket string
+}
+
+// call sends one request and returns the answer. It returns ErrNotRunning
+// when nothing listens on the socket (none, or one left by a killed agent),
+// and ErrPeer when the listener is another user's.
+func (c Client) call(req request) (response, error) {
+	conn, err := net.DialTimeout("unix", c.Socket, ioTimeout)
+	if err != nil {
+		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
+			return response{}, ErrNotRunning
+		}
+		return response{}, fmt.Errorf("agent: %w", err)
+	}
+	defer conn.Close()
+	uc := conn.(*net.UnixConn)
+	if peerUID(uc) != os.Getuid() {
+		return response{}, ErrPeer
+	}
+	uc.SetDeadline(time.Now().Add(ioTimeout))
+	if err := writeRequest(uc, req); err != nil {
+		return response{}, fmt.Errorf("agent: %w", err)
+	}
+	return readResponse(uc)
+}
+
+func writeRequest(w io.Writer, req request) error {
+	b, _ := json.Marshal(req)
+	_, err := w.Write(append(b, '\n'))
+	return err
+}
+
+func readResponse(r io.Reader) (response, error) {
+	var resp response
+	line, err := bufio.NewReader(io.LimitReader(r, maxMessage)).ReadBytes('\n')
+	if len(line) == 0 && err != nil {
+		// The agent closed without answering: it expired as we asked, or
+		// it does not serve this user.
+		return resp, ErrNotRunning
+	}
+	if err := json.Unmarshal(line, &resp); err != nil {
+		return resp, errors.New("agent: malformed answer")
+	}
+	if !resp.OK {
+		if resp.Error == ErrNotRunning.Error() {
+			return resp, ErrNotRunning
+		}
+		return resp, errors.New("agent: " + resp.Error)
+	}
+	return resp, nil
+}
+
+// Identity returns the vault identity the agent holds and restarts its idle
+// timeout. ErrNotRunning means the vault is locked.
+func (c Client) Identity() (string, error) {
+	r, err := c.call(request{Op: opIdentity})
+	if err != nil {
+		return "", err
+	}
+	if r.Identity == "" {
+		return "", ErrNotRunning
+	}
+	return r.Identity, nil
+}
+
+// Status reports on the agent without counting as a use. ErrNotRunning
+// means the vault is locked.
+func (c Client) Status() (Status, error) {
+	r, err := c.call(request{Op: opStatus})
+	if err != nil {
+		return Status{}, err
+	}
+	return r.status(), nil
+}
+
+// Lock makes the agent forget the identity and exit. It reports whether an
+// agent was running.
+func (c Client) Lock() (bool, error) {
+	_, err := c.call(request{Op: opLock})
+	if errors.Is(err, ErrNotRunning) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Unlock gives a running agent the identity and a new idle timeout.
+func (c Client) Unlock(vault, identity string, timeout time.Duration) (Status, error) {
+	r, err := c.call(request{Op: opUnlock, Vault: vault, Identity: identity, TimeoutMS: timeout.Milliseconds()})
+	if err != nil {
+		return Status{}, err
+	}
+	return r.status(), nil
+}
+
+// Start hands the identity to the vault's agent: the running one, or a new
+// one started detached with command (the program and HelperArg). The
+// identity travels through a pipe; the new agent's environment has no
+// MYSAFE_* variable, so no passphrase or identity there either. Start
+// returns once the agent listens.
+func (c Client) Start(command []string, vault, identity string, timeout time.Duration) (Status, error) {
+	if err := ParseTimeout(timeout); err != nil {
+		return Status{}, err
+	}
+	if st, err := c.Unlock(vault, identity, timeout); !errors.Is(err, ErrNotRunning) {
+		return st, err
+	}
+	err := c.spawn(command, request{Op: opStart, Socket: c.Socket, Vault: vault, Identity: identity, TimeoutMS: timeout.Milliseconds()})
+	if errors.Is(err, errRunning) {
+		// Another unlock started one a moment ago.
+		return c.Unlock(vault, identity, timeout)
+	}
+	if err != nil {
+		return Status{}, err
+	}
+	return c.Status()
+}
+
+func (c Client) spawn(command []string, req request) error {
+	if len(command) == 0 {
+		return errors.New("no agent command")
+	}
+	cmd := exec.Command(command[0], command[1:]...)
+	cmd.Dir = "/"
+	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "MYSAFE_") })
+	cmd.SysProcAttr = startAttr()
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting the agent: %w", err)
+	}
+	// The agent outlives this process; nobody waits for it.
+	defer cmd.Process.Release()
+	err = writeRequest(in, req)
+	in.Close()
+	if err != nil {
+		cmd.Process.Kill()
+		return fmt.Errorf("starting the agent: %w", err)
+	}
+	type answer struct {
+		r   response
+		err error
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		r, err := readResponse(out)
+		ch <- answer{r, err}
+	}()
+	select {
+	case a := <-ch:
+		out.Close()
+		if a.err != nil {
+			if errors.Is(a.err, ErrNotRunning) {
+				return errors.New("the agent exited at once")
+			}
+			if strings.Contains(a.err.Error(), errRunning.Error()) {
+				return errRunning
+			}
+			return fmt.Errorf("the agent cannot start: %s", strings.TrimPrefix(a.err.Error(), "agent: "))
+		}
+		return nil
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		out.Close()
+		return errors.New("the agent did not start within 10s")
+	}
+}
