@@ -109,10 +109,10 @@ func TestScript(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits":    cmdExits,
-			"holdlock": cmdHoldLock,
-			"filemode": cmdFileMode,
-			"rawvault": cmdRawVault,
+			"exits":     cmdExits,
+			"holdlock":  cmdHoldLock,
+			"filemode":  cmdFileMode,
+			"rawvault":  cmdRawVault,
 			"killagent": cmdKillAgent,
 		},
 	})
