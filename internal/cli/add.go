@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/term"
 	"github.com/mysafe/mysafe/internal/vault"
@@ -104,7 +105,7 @@ func addRun(o *AddOptions) error {
 			}
 			if q.check != nil && ans != "" {
 				if err := q.check(ans); err != nil {
-					fmt.Fprintln(f.IO.ErrOut, "mysafe: "+err.Error())
+					fmt.Fprintln(f.IO.ErrOut, "mysafe: "+display.Safe(err.Error()))
 					continue
 				}
 			}
@@ -172,12 +173,14 @@ func printSaved(io *term.IOStreams, r *secret.Record, asJSON bool) error {
 }
 
 // describe names a record for messages: its name, id and identifier.
+// describe names a record for a message to a person, escaped for the
+// terminal.
 func describe(r *secret.Record) string {
 	s := fmt.Sprintf("%s (id %s", r.Name, r.ID)
 	if r.Identifier != "" {
 		s += ", identifier " + r.Identifier
 	}
-	return s + ")"
+	return display.Safe(s + ")")
 }
 
 func conflictHint(err error) error {

@@ -5,12 +5,12 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 	"unicode"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/share"
 	"github.com/mysafe/mysafe/internal/vault"
 )
@@ -143,7 +143,7 @@ func contactAdd(f *Factory, name, key string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.Out, "Contact added: %s (%s, %s)\n", name, r.Kind(), r.Fingerprint())
+	fmt.Fprintln(f.IO.Out, display.Safe(fmt.Sprintf("Contact added: %s (%s, %s)", name, r.Kind(), r.Fingerprint())))
 	return nil
 }
 
@@ -158,12 +158,11 @@ func contactList(f *Factory, asJSON bool) error {
 		}
 		return writeJSON(f.IO.Out, cs)
 	}
-	tw := tabwriter.NewWriter(f.IO.Out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tKIND\tKEY")
+	rows := [][]string{{"NAME", "KIND", "KEY"}}
 	for _, c := range cs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Name, c.Kind, c.Key)
+		rows = append(rows, []string{c.Name, c.Kind, c.Key})
 	}
-	return tw.Flush()
+	return writeAligned(f.IO.Out, rows)
 }
 
 func contactRm(f *Factory, name string) error {
@@ -183,6 +182,6 @@ func contactRm(f *Factory, name string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.Out, "Contact removed: %s\n", removed.Name)
+	fmt.Fprintln(f.IO.Out, "Contact removed: "+display.Safe(removed.Name))
 	return nil
 }

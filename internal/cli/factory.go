@@ -9,6 +9,7 @@ import (
 
 	"github.com/mysafe/mysafe/internal/agent"
 	"github.com/mysafe/mysafe/internal/config"
+	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/term"
 	"github.com/mysafe/mysafe/internal/vault"
 )
@@ -227,7 +228,8 @@ func readKeyFile(path string) (string, error) {
 	return "", errors.New("no key in file")
 }
 
-// chatter prints a message on stderr; it is for people, not scripts.
+// chatter prints a message on stderr, escaped for the terminal; it is for
+// people, not scripts.
 func (f *Factory) chatter(format string, a ...any) {
-	fmt.Fprintf(f.IO.ErrOut, format+"\n", a...)
+	fmt.Fprintln(f.IO.ErrOut, display.Safe(fmt.Sprintf(format, a...)))
 }

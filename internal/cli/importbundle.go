@@ -10,6 +10,7 @@ import (
 
 	"filippo.io/age"
 
+	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/share"
 	"github.com/mysafe/mysafe/internal/vault"
@@ -209,7 +210,7 @@ func importBundleRun(o *ImportOptions, data []byte) error {
 		word := map[share.Action]string{share.ActionAdd: "added", share.ActionUpdate: "updated", share.ActionUnchanged: "unchanged",
 			share.ActionConflict: "CONFLICT", share.ActionRefuse: "refused"}[l.action]
 		if err == nil || l.action == share.ActionConflict || l.action == share.ActionRefuse {
-			fmt.Fprintf(f.IO.ErrOut, "  %-9s %s: %s\n", word, l.name, l.reason)
+			fmt.Fprintf(f.IO.ErrOut, "  %-9s %s: %s\n", word, display.Safe(l.name), display.Safe(l.reason))
 		}
 	}
 	if err != nil {

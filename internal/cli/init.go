@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/vault"
 )
 
@@ -47,8 +48,8 @@ func initRun(o *InitOptions) error {
 	if owner == "" {
 		owner = defaultOwner(f)
 	}
-	if strings.ContainsAny(owner, "\n\r\t") {
-		return usageErr("--owner must be one line")
+	if err := secret.ValidateOwner(owner); err != nil {
+		return err
 	}
 	path := f.Config().VaultPath
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {

@@ -755,3 +755,34 @@ func TestTerminalPassphraseTries(t *testing.T) {
 		}
 	})
 }
+
+// reveal prints the exact value into a pipe, but at a terminal a value that
+// carries escape sequences (a note from someone else's bundle) is shown
+// escaped, so it cannot clear the screen or write the clipboard.
+func TestRevealAtTerminalEscapes(t *testing.T) {
+	s := newSandbox(t)
+	s.initVault()
+	env := s.env("MYSAFE_PASSPHRASE=" + testPassphrase)
+	hostile := "\x1b[2J\x1b]52;c;aGk=\x07\u202eevil"
+	data := `[{"name":"n","url":"https://x.example","client_id":"c","identifier":"n","notes":"` +
+		strings.ReplaceAll(strings.ReplaceAll(hostile, "\x1b", `\u001b`), "\x07", `\u0007`) + `"}]`
+	if err := os.WriteFile(filepath.Join(s.dir, "in.json"), []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.must(env, "import", "--format", "json", "in.json")
+	if got := s.must(env, "reveal", "n", "--field", "notes").stdout; got != hostile+"\n" {
+		t.Fatalf("piped reveal = %q, want the exact value", got)
+	}
+
+	term := openTerminal(t)
+	cmd := s.command(env, "reveal", "n", "--field", "notes")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = term.slave, term.slave, term.slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	term.expect(0, `\x1b[2J\x1b]52;c;aGk=\x07\u202eevil`)
+	if out := term.output(); strings.ContainsAny(out, "\x1b\x07\u202e") {
+		t.Fatalf("terminal received raw control characters: %q", out)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/mysafe/mysafe/internal/clipboard"
 	"github.com/mysafe/mysafe/internal/config"
+	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/vault"
 )
@@ -131,10 +132,16 @@ func revealRun(o *RevealOptions) error {
 	if err != nil {
 		return err
 	}
+	value := rv.value
+	if o.F.IO.StdoutTTY {
+		// A person is reading: a value that carries escape sequences (a
+		// note from someone else's bundle) must not act on the terminal.
+		value = display.Safe(value)
+	}
 	if o.NoNewline {
-		_, err = fmt.Fprint(o.F.IO.Out, rv.value)
+		_, err = fmt.Fprint(o.F.IO.Out, value)
 	} else {
-		_, err = fmt.Fprintln(o.F.IO.Out, rv.value)
+		_, err = fmt.Fprintln(o.F.IO.Out, value)
 	}
 	if err != nil {
 		rv.v.Close()

@@ -19,6 +19,7 @@ import (
 	"github.com/mysafe/mysafe/internal/agent"
 	"github.com/mysafe/mysafe/internal/clipboard"
 	"github.com/mysafe/mysafe/internal/config"
+	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/term"
 )
 
@@ -93,7 +94,7 @@ func Run(d Deps) int {
 	if isCobraUsageError(err) {
 		err = &exitError{class: errUsage, err: err, hint: "see `mysafe --help`"}
 	}
-	fmt.Fprintln(d.IO.ErrOut, "mysafe: "+message(err))
+	fmt.Fprintln(d.IO.ErrOut, "mysafe: "+display.Safe(message(err)))
 	return exitCode(err)
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/share"
 	"github.com/mysafe/mysafe/internal/vault"
@@ -337,7 +338,7 @@ func revokeRun(o *ShareOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.Out, "Access of %s to %s marked as revoked\n", who, r.Name)
+	fmt.Fprintf(f.IO.Out, "Access of %s to %s marked as revoked\n", display.Safe(who), display.Safe(r.Name))
 	f.chatter("Reminder: %s may still hold a copy of the client secret; a shared copy cannot be taken back. Rotate the secret at the API provider, then store the new one with `mysafe edit %s --client-secret-stdin` and share it again with the people who keep access.", who, o.Revoke)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/vault"
 )
@@ -58,6 +59,9 @@ func showRun(o *ShowOptions) error {
 	return writeDetails(o.F.IO.Out, r)
 }
 
+// writeDetails prints the details screen. Every value is escaped for the
+// terminal (display.Safe): notes and names come from the user, files and
+// other people's bundles.
 func writeDetails(w io.Writer, r *secret.Record) error {
 	// Labels are padded to one width; continuation lines of the notes start
 	// under the values.
@@ -66,7 +70,7 @@ func writeDetails(w io.Writer, r *secret.Record) error {
 		if k != "" {
 			k += ":"
 		}
-		fmt.Fprintf(w, "%-*s%s\n", width, k, v)
+		fmt.Fprintf(w, "%-*s%s\n", width, k, display.Safe(v))
 	}
 	line("Name", r.Name)
 	line("Owner", r.Owner)
@@ -76,7 +80,7 @@ func writeDetails(w io.Writer, r *secret.Record) error {
 	line("Client ID", r.ClientID)
 	line("Method", dash(r.Method))
 	line("Tags", dash(strings.Join(r.Tags, ", ")))
-	notes := strings.Split(r.Notes, "\n")
+	notes := display.Lines(r.Notes)
 	line("Notes", dash(notes[0]))
 	for _, n := range notes[1:] {
 		line("", n)
@@ -96,9 +100,9 @@ func writeDetails(w io.Writer, r *secret.Record) error {
 		}
 		if a.Recipient == "" || (r.Mine() && a.Permission == secret.PermOwner) {
 			// Your own key needs no showing on your own records.
-			fmt.Fprintf(tw, "  %s\t%s\n", a.Name, perm)
+			fmt.Fprintf(tw, "  %s\t%s\n", display.Safe(a.Name), perm)
 		} else {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", a.Name, perm, a.Recipient)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", display.Safe(a.Name), perm, display.Safe(a.Recipient))
 		}
 	}
 	return tw.Flush()

@@ -5,13 +5,21 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mysafe/mysafe/internal/display"
 )
 
 // writeAligned writes rows as columns separated by two spaces, each column
-// as wide as its widest cell (counted in runes), with no trailing spaces. It
-// buffers the output: a table of ten thousand rows is one write, not tens of
-// thousands.
+// as wide as its widest cell (counted in runes), with no trailing spaces.
+// Every cell is escaped for the terminal (display.Safe) first, so a cell
+// cannot move the cursor, break a line or start a new column. It buffers the
+// output: a table of ten thousand rows is one write, not tens of thousands.
 func writeAligned(w io.Writer, rows [][]string) error {
+	for _, row := range rows {
+		for i, cell := range row {
+			row[i] = display.Safe(cell)
+		}
+	}
 	var widths []int
 	for _, row := range rows {
 		for i, cell := range row {

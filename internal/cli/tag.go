@@ -3,11 +3,12 @@ package cli
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/vault"
 )
@@ -76,7 +77,7 @@ func tagRun(o *TagOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.F.IO.Out, "%s: tags %s\n", describe(r), dash(strings.Join(r.Tags, ", ")))
+	fmt.Fprintf(o.F.IO.Out, "%s: tags %s\n", describe(r), display.Safe(dash(strings.Join(r.Tags, ", "))))
 	return nil
 }
 
@@ -140,10 +141,9 @@ func tagsRun(o *TagsOptions) error {
 	if o.JSON {
 		return writeJSON(o.F.IO.Out, out)
 	}
-	tw := tabwriter.NewWriter(o.F.IO.Out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TAG\tCOUNT")
+	rows := [][]string{{"TAG", "COUNT"}}
 	for _, c := range out {
-		fmt.Fprintf(tw, "%s\t%d\n", c.Tag, c.Count)
+		rows = append(rows, []string{c.Tag, strconv.Itoa(c.Count)})
 	}
-	return tw.Flush()
+	return writeAligned(o.F.IO.Out, rows)
 }

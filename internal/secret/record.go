@@ -16,6 +16,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/mysafe/mysafe/internal/display"
 )
 
 // Permission is what a user may do with a record.
@@ -150,30 +152,62 @@ func ValidateTag(t string) error {
 		return &FieldError{Field: "tag", Msg: fmt.Sprintf("tag longer than %d bytes", MaxTagLen)}
 	case !utf8.ValidString(t):
 		return &FieldError{Field: "tag", Msg: "tag is not valid UTF-8"}
-	case strings.IndexFunc(t, func(r rune) bool { return r == ',' || unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+	case strings.IndexFunc(t, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) >= 0:
 		return &FieldError{Field: "tag", Msg: fmt.Sprintf("tag %q has a space or comma (tags are single words)", t)}
 	}
-	return nil
+	return checkVisible("tag", t)
 }
 
 // NormalizeTags validates tags, folds duplicates (compared without regard to
-// case, keeping the first spelling) and sorts them.
+// case, keeping the first spelling) and sorts them. It stops at the first
+// tag past MaxTags, so its time is linear in the input however long the list.
 func NormalizeTags(tags []string) ([]string, error) {
 	var out []string
+	seen := make(map[string]bool, min(len(tags), MaxTags))
 	for _, t := range tags {
 		t = strings.TrimSpace(t)
 		if err := ValidateTag(t); err != nil {
 			return nil, err
 		}
-		if !HasTag(out, t) {
+		if k := foldKey(t); !seen[k] {
+			if len(out) == MaxTags {
+				return nil, &FieldError{Field: "tags", Msg: fmt.Sprintf("more than %d tags", MaxTags)}
+			}
+			seen[k] = true
 			out = append(out, t)
 		}
 	}
-	if len(out) > MaxTags {
-		return nil, &FieldError{Field: "tags", Msg: fmt.Sprintf("more than %d tags", MaxTags)}
-	}
 	SortTags(out)
 	return out, nil
+}
+
+// foldKey maps s to a string that is the same for exactly the strings
+// strings.EqualFold (and so HasTag) treats as equal: every rune becomes the
+// smallest rune of its case-folding orbit.
+func foldKey(s string) string {
+	if isASCII(s) {
+		// The smallest rune of an ASCII letter's orbit is its upper case.
+		return strings.ToUpper(s)
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		m := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			m = min(m, f)
+		}
+		b.WriteRune(m)
+	}
+	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // SortTags sorts tags case-insensitively.
@@ -201,10 +235,26 @@ func checkLine(field, v string, max int, required bool) error {
 	if !utf8.ValidString(v) {
 		return &FieldError{Field: field, Msg: "not valid UTF-8"}
 	}
-	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
-		return &FieldError{Field: field, Msg: "contains a control character such as a newline or tab"}
+	return checkVisible(field, v)
+}
+
+// checkVisible refuses the characters a terminal acts on or shows as nothing
+// (controls, bidirectional controls, zero-width characters): in a name or an
+// identifier they let two different values look the same, or one value look
+// like another.
+func checkVisible(field, v string) error {
+	i := strings.IndexFunc(v, display.Unsafe)
+	if i < 0 {
+		return nil
 	}
-	return nil
+	r, _ := utf8.DecodeRuneInString(v[i:])
+	switch {
+	case unicode.IsControl(r):
+		return &FieldError{Field: field, Msg: "contains a control character such as a newline or tab"}
+	case display.IsBidiControl(r):
+		return &FieldError{Field: field, Msg: fmt.Sprintf("contains the bidirectional control %U, which changes how text is shown", r)}
+	}
+	return &FieldError{Field: field, Msg: fmt.Sprintf("contains the invisible character %U", r)}
 }
 
 // ValidateURL checks that u is an absolute http or https URL with a host.
@@ -218,6 +268,10 @@ func ValidateURL(u string) error {
 	}
 	return nil
 }
+
+// ValidateOwner checks a person's name as shown for the owner of records:
+// required, one line, nothing invisible or direction-changing.
+func ValidateOwner(name string) error { return checkLine("owner", name, MaxNameLen, true) }
 
 // ValidateIdentifier checks an identifier: optional, one line, no spaces.
 func ValidateIdentifier(id string) error {

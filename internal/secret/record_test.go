@@ -67,6 +67,19 @@ func TestNormalize(t *testing.T) {
 		{name: "name at the limit", change: func(r *Record) { r.Name = long(MaxNameLen) }},
 		{name: "name too long", change: func(r *Record) { r.Name = long(MaxNameLen + 1) }, field: "name"},
 		{name: "name not UTF-8", change: func(r *Record) { r.Name = "pay\xffments" }, field: "name"},
+		{name: "name with an escape sequence", change: func(r *Record) { r.Name = "pay\x1b[2J" }, field: "name"},
+		{name: "name with a right-to-left override", change: func(r *Record) { r.Name = "invoice\u202etxt.exe" }, field: "name"},
+		{name: "name with an isolate", change: func(r *Record) { r.Name = "a\u2067b" }, field: "name"},
+		{name: "name with a zero-width space", change: func(r *Record) { r.Name = "pay\u200bments" }, field: "name"},
+		{name: "name with a byte order mark", change: func(r *Record) { r.Name = "\ufeffpayments" }, field: "name"},
+		{name: "name with accents, CJK and emoji", change: func(r *Record) { r.Name = "Zürich 支付 🔑" }},
+		{name: "client ID with a direction mark", change: func(r *Record) { r.ClientID = "app\u200e" }, field: "client-id"},
+		{name: "client ID with an Arabic letter mark", change: func(r *Record) { r.ClientID = "app\u061c" }, field: "client-id"},
+		{name: "identifier with a word joiner", change: func(r *Record) { r.Identifier = "pay\u2060prod" }, field: "identifier"},
+		{name: "identifier with a C1 control", change: func(r *Record) { r.Identifier = "pay\u009bprod" }, field: "identifier"},
+		{name: "URL with a bidi embedding", change: func(r *Record) { r.URL = "https://api.example/\u202a" }, field: "url"},
+		{name: "tag with a zero-width joiner", change: func(r *Record) { r.Tags = []string{"prod\u200d"} }, field: "tag"},
+		{name: "notes may hold anything", change: func(r *Record) { r.Notes = "\x1b]52;c;aGk=\x07\u202e\r" }},
 		{name: "URL required", change: func(r *Record) { r.URL = "" }, field: "url"},
 		{name: "URL without scheme", change: func(r *Record) { r.URL = "api.example.com/v1" }, field: "url"},
 		{name: "URL with another scheme", change: func(r *Record) { r.URL = "ftp://api.example.com" }, field: "url"},
@@ -175,6 +188,9 @@ func TestNormalizeTags(t *testing.T) {
 		{[]string{"Prod", "prod", "PROD"}, []string{"Prod"}},
 		{[]string{"zeta", "Alpha", "alpha", "beta"}, []string{"Alpha", "beta", "zeta"}},
 		{[]string{"été", "ÉTÉ"}, []string{"été"}},
+		{[]string{"Kelvin", "\u212aelvin", "kELVIN"}, []string{"Kelvin"}},
+		{[]string{"straße", "STRASSE"}, []string{"STRASSE", "straße"}},
+		{[]string{"ǅ", "ǆ", "Ǆ"}, []string{"ǅ"}},
 	} {
 		got, err := NormalizeTags(tc.in)
 		if err != nil || !slices.Equal(got, tc.want) {
@@ -184,6 +200,22 @@ func TestNormalizeTags(t *testing.T) {
 	in := []string{"b", "a"}
 	if _, err := NormalizeTags(in); err != nil || !slices.Equal(in, []string{"b", "a"}) {
 		t.Errorf("NormalizeTags changed its argument to %q", in)
+	}
+	var fe *FieldError
+	if _, err := NormalizeTags(strings.Fields(strings.Repeat("t ", MaxTags+1) + strings.Repeat("x ", MaxTags))); err != nil {
+		t.Errorf("duplicates past the limit: %v", err)
+	}
+	many := make([]string, MaxTags+1)
+	for i := range many {
+		many[i] = fmt.Sprintf("t%d", i)
+	}
+	if _, err := NormalizeTags(many); !errors.As(err, &fe) || fe.Msg != fmt.Sprintf("more than %d tags", MaxTags) {
+		t.Errorf("NormalizeTags of %d tags = %v", len(many), err)
+	}
+	for _, pair := range [][2]string{{"Kelvin", "\u212aelvin"}, {"ǅ", "ǆ"}, {"straße", "STRASSE"}, {"σς", "ΣΣ"}, {"a", "aa"}} {
+		if (foldKey(pair[0]) == foldKey(pair[1])) != strings.EqualFold(pair[0], pair[1]) {
+			t.Errorf("foldKey and EqualFold disagree on %q and %q", pair[0], pair[1])
+		}
 	}
 	if !HasTag([]string{"Prod"}, "pROD") || HasTag([]string{"prod"}, "pro") || HasTag(nil, "") {
 		t.Error("HasTag does not compare whole tags without regard to case")
@@ -321,4 +353,29 @@ func TestValueIsElided(t *testing.T) {
 	if v.Reveal() != s {
 		t.Error("NewValueBytes does not copy its argument")
 	}
+}
+
+// BenchmarkNormalizeTags100k measures refusing 100,000 distinct tags, and
+// folding 100,000 copies of a few: both are linear in the list.
+func BenchmarkNormalizeTags100k(b *testing.B) {
+	distinct := make([]string, 100000)
+	dups := make([]string, 100000)
+	for i := range distinct {
+		distinct[i] = fmt.Sprintf("tag%d", i)
+		dups[i] = fmt.Sprintf("Tag%d", i%MaxTags)
+	}
+	b.Run("distinct", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := NormalizeTags(distinct); err == nil {
+				b.Fatal("accepted")
+			}
+		}
+	})
+	b.Run("duplicates", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := NormalizeTags(dups); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

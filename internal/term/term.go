@@ -17,6 +17,8 @@ import (
 	"strings"
 
 	xterm "golang.org/x/term"
+
+	"github.com/mysafe/mysafe/internal/display"
 )
 
 // ErrNoTerminal is returned by prompts when no terminal is available.
@@ -121,7 +123,7 @@ func (p Prompter) NewSecret(prompt, again string) ([]byte, error) {
 }
 
 func readSecret(t TTY, prompt string) ([]byte, error) {
-	fmt.Fprint(t, prompt)
+	fmt.Fprint(t, display.Safe(prompt))
 	fd := int(t.Fd())
 	state, err := xterm.GetState(fd)
 	if err != nil {
@@ -154,7 +156,7 @@ func (p Prompter) Line(prompt string) (string, error) {
 		return "", err
 	}
 	defer t.Close()
-	fmt.Fprint(t, prompt)
+	fmt.Fprint(t, display.Safe(prompt))
 	// Read byte by byte so nothing past the newline is consumed.
 	var sb strings.Builder
 	buf := make([]byte, 1)

@@ -173,3 +173,16 @@ func TestConfirm(t *testing.T) {
 		}
 	}
 }
+
+// A prompt names things from the vault (a record's name, the vault's path):
+// it reaches the terminal escaped.
+func TestPromptEscaped(t *testing.T) {
+	var out bytes.Buffer
+	p := Prompter{IO: streamsWith(strings.NewReader("n\n"), &out)}
+	if _, err := p.Confirm("Remove pay\x1b]52;c;aGk=\x07\u202e?"); err != nil {
+		t.Fatal(err)
+	}
+	if want := `Remove pay\x1b]52;c;aGk=\x07\u202e? [y/N] `; out.String() != want {
+		t.Errorf("prompt = %q, want %q", out.String(), want)
+	}
+}

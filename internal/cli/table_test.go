@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mysafe/mysafe/internal/secret"
+)
+
+// hostileRecord is what a share bundle from someone else, or a vault written
+// before names were checked, can hold: every shown field tries to act on the
+// terminal.
+func hostileRecord() *secret.Record {
+	return &secret.Record{
+		ID: "0123456789abcdef", Name: "pay\x1b[2J\u202eexe.txt", URL: "https://x.example/\x1b]52;c;aGk=\x07",
+		ClientID: "app\r", Identifier: "id\u200b", Method: "GET", Tags: []string{"t\x1b"},
+		Notes: "line one\x1b[H\nline\ttwo", Owner: "mallory\x1b]0;title\x07", Permission: secret.PermView,
+		CreatedAt: time.Unix(0, 0), UpdatedAt: time.Unix(0, 0),
+		Access: []secret.Access{{Name: "mal\u2066lory", Recipient: "age1\x1b[2J", Permission: secret.PermOwner}},
+	}
+}
+
+func TestWriteTableEscapes(t *testing.T) {
+	var b bytes.Buffer
+	if err := writeTable(&b, []*secret.Record{hostileRecord()}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	assertInert(t, out)
+	for _, want := range []string{`pay\x1b[2J\u202eexe.txt`, `id\u200b`, `https://x.example/\x1b]52;c;aGk=\x07`, `t\x1b`, `mallory\x1b]0;title\x07`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	if n := strings.Count(out, "\n"); n != 2 {
+		t.Errorf("table has %d lines, want 2:\n%s", n, out)
+	}
+}
+
+func TestWriteDetailsEscapes(t *testing.T) {
+	var b bytes.Buffer
+	if err := writeDetails(&b, hostileRecord()); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	assertInert(t, out)
+	for _, want := range []string{`Name:        pay\x1b[2J\u202eexe.txt`, `Client ID:   app\r`, `Notes:       line one\x1b[H`,
+		"             line\\ttwo\n", `Owner:       mallory\x1b]0;title\x07`, `mal\u2066lory`, `age1\x1b[2J`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("details lack %q:\n%s", want, out)
+		}
+	}
+}
+
+// assertInert fails if out holds anything a terminal acts on besides the
+// newlines that end lines.
+func assertInert(t *testing.T, out string) {
+	t.Helper()
+	for _, r := range out {
+		if (r < 0x20 && r != '\n') || r == 0x7f || (r >= 0x80 && r <= 0x9f) || (r >= 0x2000 && r <= 0x206f && r != ' ') {
+			t.Fatalf("output holds %U:\n%q", r, out)
+		}
+	}
+}
