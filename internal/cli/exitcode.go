@@ -19,6 +19,7 @@ const (
 	ExitLocked      = 4 // wrong passphrase or identity, no unlock source, undecryptable or damaged data
 	ExitConflict    = 5 // identifier exists, vault exists, ambiguous reference, vault in use
 	ExitNotPermited = 6 // the operation is not allowed on this record
+	ExitPartial     = 7 // import --skip-invalid skipped entries (the rest was imported)
 )
 
 // Sentinel errors the commands wrap so exitCode can classify them.
@@ -28,6 +29,7 @@ var (
 	errLocked       = errors.New("vault is locked")
 	errConflict     = errors.New("conflict")
 	errNotPermitted = errors.New("not permitted")
+	errPartial      = errors.New("partly done")
 )
 
 // exitError carries a message, a hint and a classification.
@@ -59,6 +61,8 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.Is(err, errPartial):
+		return ExitPartial
 	case errors.Is(err, errUsage), errors.Is(err, secret.ErrInvalid):
 		return ExitUsage
 	case errors.Is(err, errNotPermitted):

@@ -3,14 +3,18 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"filippo.io/age"
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/importer"
 	"github.com/mysafe/mysafe/internal/secret"
+	"github.com/mysafe/mysafe/internal/term"
 	"github.com/mysafe/mysafe/internal/vault"
 )
 
@@ -19,25 +23,57 @@ type ImportOptions struct {
 	F      *Factory
 	File   string
 	Format string
+	// Options for files from other tools.
+	DryRun           bool
+	SkipInvalid      bool
+	URL              string
+	ClientID         string
+	KDBXPasswordFile string
+	KDBXKeyFile      string
+	AgeIdentity      string
 	// Share-bundle options.
 	AllowUnsigned bool
 	Yes           bool
 	Resolve       string // "", "theirs" or "mine"
 }
 
+// progressEvery is how many records an import writes between two progress
+// updates on a terminal; smaller imports show none.
+const progressEvery = 1000
+
 // NewCmdImport builds `mysafe import`.
 func NewCmdImport(f *Factory, runF func(*ImportOptions) error) *cobra.Command {
 	opts := &ImportOptions{F: f}
+	var names []string
+	for _, f := range importer.Formats() {
+		names = append(names, string(f))
+	}
 	cmd := &cobra.Command{
-		Use:   "import FILE",
-		Short: "Import API secrets from a JSON or CSV file, or a share bundle",
-		Long: `Import API secrets. With --format json or csv, FILE ("-" for stdin) holds
-records in the form ` + "`mysafe export`" + ` writes; the import is all or nothing:
-one invalid entry or one identifier already in use and nothing is written.
-Without --format, FILE may be a share bundle from ` + "`mysafe share`" + ` or a
-JSON array.`,
-		Example: "  mysafe import --format csv secrets.csv\n  mysafe import --format json - < secrets.json",
-		Args:    exactArgs(1, "one FILE"),
+		Use:   "import FILE|DIR|-",
+		Short: "Import API secrets from mysafe, another password manager, a .env file, or a share bundle",
+		Long: `Import API secrets from FILE ("-" for stdin) or, for a pass or gopass store, DIR.
+
+The format is detected; --format names it when detection cannot tell. Besides
+mysafe's own json and csv (what ` + "`mysafe export`" + ` writes) and share bundles from
+` + "`mysafe share`" + `, mysafe reads: ` + strings.Join(names, ", ") + `.
+docs/import.md says how each one's fields map onto an API secret; whatever
+has no field of its own is kept in the notes.
+
+Each API secret needs a name, a URL and a client ID. --url and --client-id
+supply them for every entry of the file that has none; a bare hostname is
+taken as https://HOST.
+
+The import is all or nothing: if any entry cannot be imported, every reason
+of every entry is listed and nothing is written. --skip-invalid imports the
+valid entries, lists the others, and exits with 7. --dry-run writes nothing
+and prints, for each entry, whether it would be imported and every reason it
+would not.`,
+		Example: `  mysafe import bitwarden_export.json
+  mysafe import --dry-run ~/.password-store
+  mysafe import --url api.example.com --client-id my-app .env
+  mysafe import --kdbx-password-file pw.txt Passwords.kdbx
+  mysafe import --format csv - < secrets.csv`,
+		Args: exactArgs(1, "one FILE, DIR or -"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
 			if runF != nil {
@@ -46,75 +82,274 @@ JSON array.`,
 			return importRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "", "file format: json or csv (default: detect JSON and share bundles)")
-	cmd.Flags().BoolVar(&opts.AllowUnsigned, "allow-unsigned", false, "accept a share bundle without a signature")
-	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask to confirm a share bundle import")
-	cmd.Flags().StringVar(&opts.Resolve, "resolve", "", "for share bundles, settle conflicts: theirs (take the bundle's version) or mine (keep yours)")
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Format, "format", "", "file format: json, csv, "+strings.Join(names, ", ")+" (default: detect)")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "write nothing; print what would be imported and every reason an entry would not be")
+	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "import the valid entries and list the others (exit code 7 when any was skipped)")
+	fl.StringVar(&opts.URL, "url", "", "URL for every entry that has none (a hostname means https://HOST)")
+	fl.StringVar(&opts.ClientID, "client-id", "", "client ID for every entry that has none")
+	fl.StringVar(&opts.KDBXPasswordFile, "kdbx-password-file", "", "read the KeePass database password from the first line of `FILE`")
+	fl.StringVar(&opts.KDBXKeyFile, "kdbx-key-file", "", "KeePass key `FILE`, for a database that uses one")
+	fl.StringVar(&opts.AgeIdentity, "age-identity", "", "age identity `FILE` for the .age files of a gopass store")
+	fl.BoolVar(&opts.AllowUnsigned, "allow-unsigned", false, "accept a share bundle without a signature")
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask to confirm a share bundle import")
+	fl.StringVar(&opts.Resolve, "resolve", "", "for share bundles, settle conflicts: theirs (take the bundle's version) or mine (keep yours)")
 	return cmd
 }
 
-func readInput(f *Factory, name string) ([]byte, error) {
-	if name == "-" {
-		return io.ReadAll(f.IO.In)
-	}
-	b, err := os.ReadFile(name)
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, &exitError{class: errNotFound, err: err}
+// readInput reads a whole input file, or stdin for "-", up to max bytes.
+func readInput(f *Factory, name string, max int64) ([]byte, error) {
+	var r io.Reader = f.IO.In
+	if name != "-" {
+		fh, err := os.Open(name)
+		if err != nil {
+			if os.IsNotExist(err) {
+				return nil, &exitError{class: errNotFound, err: err}
+			}
+			return nil, err
 		}
+		defer fh.Close()
+		r = fh
+	}
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
 		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, usageErr(fmt.Sprintf("%s is larger than %d MiB; nothing was imported", name, max>>20))
 	}
 	return b, nil
 }
 
+// Own formats of mysafe, beside the importer's.
+const (
+	formatJSON = "json"
+	formatCSV  = "csv"
+)
+
 func importRun(o *ImportOptions) error {
 	format := strings.ToLower(o.Format)
+	var other importer.Format
 	switch format {
-	case "", "json", "csv":
+	case "", formatJSON, formatCSV:
 	default:
-		return usageErr(fmt.Sprintf("unknown --format %q (want json or csv)", o.Format))
+		f, ok := importer.ParseFormat(format)
+		if !ok {
+			return usageErr(fmt.Sprintf("unknown --format %q (want json, csv or one of %s)", o.Format, formatList()))
+		}
+		other = f
 	}
 	if r := strings.ToLower(o.Resolve); r != "" && r != "theirs" && r != "mine" {
 		return usageErr(fmt.Sprintf("unknown --resolve %q (want theirs or mine)", o.Resolve))
 	}
-	data, err := readInput(o.F, o.File)
-	if err != nil {
-		return err
-	}
-	if format == "" {
-		switch {
-		case isBundle(data):
-			return importBundleRun(o, data)
-		case bytes.HasPrefix(bytes.TrimSpace(data), []byte("[")):
-			format = "json"
-		default:
-			return usageErr("cannot tell the format of " + o.File + "; give --format json or --format csv")
+	src := importer.Source{Name: o.File}
+	if fi, err := os.Stat(o.File); o.File != "-" && err == nil && fi.IsDir() {
+		src.Dir = o.File
+		if format == "" {
+			f, ok := importer.Detect(src)
+			if !ok {
+				return usageErr(o.File + " is a folder but not a pass or gopass store (no .gpg-id); give --format")
+			}
+			other = f
+		}
+	} else {
+		data, err := readInput(o.F, o.File, importer.MaxFileSize)
+		if err != nil {
+			return err
+		}
+		src.Data = data
+		if format == "" {
+			switch {
+			case isBundle(data):
+				return importBundleRun(o, data)
+			case bytes.HasPrefix(bytes.TrimSpace(data), []byte("[")):
+				format = formatJSON
+			case isOwnCSV(data):
+				format = formatCSV
+			default:
+				f, ok := importer.Detect(src)
+				if !ok {
+					return usageErr(fmt.Sprintf("cannot tell the format of %s; give --format (json, csv, %s)", o.File, formatList()))
+				}
+				other = f
+			}
 		}
 	}
+	var entries []importer.Entry
+	var err error
+	if other != "" {
+		opts, err := o.importerOptions(other)
+		if err != nil {
+			return err
+		}
+		entries, err = importer.Read(other, src, opts)
+		if err != nil {
+			return importReadErr(o.File, err)
+		}
+	} else {
+		entries, err = readOwn(format, src.Data)
+		if err != nil {
+			return withHint(errUsage, fmt.Errorf("%s: %w", o.File, err), "nothing was imported")
+		}
+	}
+	return importEntries(o, entries)
+}
+
+func formatList() string {
+	var names []string
+	for _, f := range importer.Formats() {
+		names = append(names, string(f))
+	}
+	return strings.Join(names, ", ")
+}
+
+// isOwnCSV recognises the header of mysafe's own CSV export.
+func isOwnCSV(data []byte) bool {
+	line, _, _ := bytes.Cut(data, []byte("\n"))
+	line = bytes.ToLower(line)
+	return bytes.Contains(line, []byte("name")) && bytes.Contains(line, []byte("client_id")) && bytes.Contains(line, []byte("url"))
+}
+
+// readOwn reads mysafe's own JSON or CSV into entries.
+func readOwn(format string, data []byte) ([]importer.Entry, error) {
 	var recs []*secret.Record
-	if format == "json" {
+	var err error
+	if format == formatJSON {
 		recs, err = secret.ReadImportJSON(bytes.NewReader(data))
 	} else {
 		recs, err = secret.ReadImportCSV(bufio.NewReader(bytes.NewReader(data)))
 	}
 	if err != nil {
-		return withHint(errUsage, fmt.Errorf("%s: %w", o.File, err), "nothing was imported")
+		return nil, err
 	}
-	for i, r := range recs {
-		for _, p := range recs[:i] {
-			if secret.SameIdentifier(p.Identifier, r.Identifier) {
-				return withHint(errConflict, fmt.Errorf("%s: entries %q and %q share the identifier %q", o.File, p.Name, r.Name, r.Identifier), "nothing was imported")
+	return importer.FromRecords(recs), nil
+}
+
+func importReadErr(file string, err error) error {
+	switch {
+	case errors.Is(err, importer.ErrPassword):
+		return withHint(errLocked, fmt.Errorf("%s: %w", file, err), "nothing was imported")
+	case errors.Is(err, importer.ErrFormat):
+		return withHint(errUsage, fmt.Errorf("%s: %w", file, err), "nothing was imported")
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", file, err)
+}
+
+// importerOptions gathers what the importer may need: supplied fields, and
+// the ways to open encrypted sources. The KeePass password is asked for
+// only when a .kdbx file is read.
+func (o *ImportOptions) importerOptions(f importer.Format) (importer.Options, error) {
+	io := o.F.IO
+	opts := importer.Options{URL: o.URL, ClientID: o.ClientID, Decrypt: importer.GPGDecrypt}
+	if o.KDBXKeyFile != "" {
+		b, err := readInput(o.F, o.KDBXKeyFile, 1<<20)
+		if err != nil {
+			return opts, err
+		}
+		opts.KeyFile = b
+	}
+	opts.Password = func() ([]byte, error) {
+		if o.KDBXPasswordFile != "" {
+			fh, err := os.Open(o.KDBXPasswordFile)
+			if err != nil {
+				return nil, withHint(errNotFound, fmt.Errorf("password file: %w", err), "")
+			}
+			defer fh.Close()
+			return term.ReadSecretLine(fh, 4096)
+		}
+		if !io.CanPrompt() {
+			if o.KDBXKeyFile != "" {
+				return nil, nil
+			}
+			return nil, withHint(errUsage, errors.New("cannot ask for the KeePass database password without a terminal"), "give --kdbx-password-file FILE")
+		}
+		return o.F.Prompter.Secret("Password for " + o.File + ": ")
+	}
+	if o.AgeIdentity != "" {
+		b, err := readInput(o.F, o.AgeIdentity, 1<<20)
+		if err != nil {
+			return opts, err
+		}
+		ids, err := age.ParseIdentities(bytes.NewReader(b))
+		if err != nil {
+			return opts, usageErr(fmt.Sprintf("--age-identity %s: %v", o.AgeIdentity, err))
+		}
+		opts.AgeIdentities = ids
+	}
+	if f == importer.Pass && io.StderrTTY {
+		opts.Progress = progress(io, "Decrypting")
+	}
+	return opts, nil
+}
+
+// progress returns a function that shows "what done/total" on stderr,
+// rewriting one line, when there is much to do.
+func progress(io *term.IOStreams, what string) func(done, total int) {
+	return func(done, total int) {
+		if total < progressEvery {
+			return
+		}
+		if done%100 == 0 || done == total {
+			fmt.Fprintf(io.ErrOut, "\r%s %d/%d", what, done, total)
+			if done == total {
+				fmt.Fprintln(io.ErrOut)
 			}
 		}
 	}
-	err = o.F.Update(func(tx *vault.Tx) error {
-		for _, r := range recs {
-			if err := claimNew(tx, r); err != nil {
+}
+
+// importEntries writes the valid entries in one transaction (all of them,
+// or, with --skip-invalid, those without problems) or, with --dry-run,
+// prints what would happen.
+func importEntries(o *ImportOptions, entries []importer.Entry) error {
+	io := o.F.IO
+	valid := importer.Valid(entries)
+	bad := len(entries) - len(valid)
+	if o.DryRun {
+		for _, e := range entries {
+			if len(e.Problems) == 0 {
+				fmt.Fprintf(io.Out, "ok       %s\n", e.Where)
+			}
+			for _, p := range e.Problems {
+				fmt.Fprintf(io.Out, "invalid  %s: %s\n", e.Where, p)
+			}
+		}
+		if bad == 0 {
+			o.F.chatter("%d of %d entries would be imported", len(valid), len(entries))
+			return nil
+		}
+		if o.SkipInvalid {
+			return &exitError{class: errPartial, msg: fmt.Sprintf("%s: %d of %d entries would be imported, %d skipped", o.File, len(valid), len(entries), bad)}
+		}
+		return withHint(errUsage, fmt.Errorf("%s: %d of %d entries cannot be imported", o.File, bad, len(entries)), "fix them, or supply --url/--client-id, or add --skip-invalid")
+	}
+	if bad > 0 {
+		for _, e := range entries {
+			for _, p := range e.Problems {
+				fmt.Fprintf(io.ErrOut, "  %s: %s\n", e.Where, p)
+			}
+		}
+		if !o.SkipInvalid {
+			return withHint(errUsage, fmt.Errorf("%s: %d of %d entries cannot be imported (reasons above)", o.File, bad, len(entries)), "nothing was imported; fix them, supply --url/--client-id, or add --skip-invalid")
+		}
+	}
+	show := progress(io, "Importing")
+	if !io.StderrTTY {
+		show = func(int, int) {}
+	}
+	err := o.F.Update(func(tx *vault.Tx) error {
+		for i, e := range valid {
+			if err := claimNew(tx, e.Record); err != nil {
 				return err
 			}
-			if err := tx.Put(r); err != nil {
+			if err := tx.Put(e.Record); err != nil {
 				return err
 			}
+			show(i+1, len(valid))
 		}
 		return nil
 	})
@@ -125,6 +360,9 @@ func importRun(o *ImportOptions) error {
 		}
 		return err
 	}
-	fmt.Fprintf(o.F.IO.Out, "Imported %d API secrets\n", len(recs))
+	fmt.Fprintf(io.Out, "Imported %d API secrets\n", len(valid))
+	if bad > 0 {
+		return &exitError{class: errPartial, msg: fmt.Sprintf("%s: skipped %d of %d entries (reasons above)", o.File, bad, len(entries))}
+	}
 	return nil
 }

@@ -273,6 +273,31 @@ func ValidateURL(u string) error {
 // required, one line, nothing invisible or direction-changing.
 func ValidateOwner(name string) error { return checkLine("owner", name, MaxNameLen, true) }
 
+// URLFromHost returns "https://" + s when s is a bare hostname, optionally
+// with a port and a path ("api.example.com", "localhost:8080/v1"), the way
+// other tools often store a URL. Anything else, a URL with a scheme
+// included, is returned unchanged for ValidateURL to judge.
+func URLFromHost(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" || strings.Contains(s, "://") || strings.IndexFunc(s, unicode.IsSpace) >= 0 {
+		return s
+	}
+	p, err := url.Parse("https://" + s)
+	if err != nil || p.User != nil {
+		return s
+	}
+	host := p.Hostname()
+	if host == "" || (!strings.Contains(host, ".") && host != "localhost") {
+		return s
+	}
+	for _, c := range host {
+		if !(c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || unicode.IsLetter(c) || unicode.IsDigit(c)) {
+			return s
+		}
+	}
+	return "https://" + s
+}
+
 // ValidateIdentifier checks an identifier: optional, one line, no spaces.
 func ValidateIdentifier(id string) error {
 	if err := checkLine("identifier", id, MaxNameLen, false); err != nil {
@@ -285,41 +310,50 @@ func ValidateIdentifier(id string) error {
 }
 
 // Normalize trims and canonicalizes the user-editable fields and validates
-// the whole record. It returns a *FieldError for the first problem found.
+// the whole record. It returns a *FieldError for the first problem found;
+// Problems returns all of them.
 func (r *Record) Normalize() error {
+	if p := r.Problems(); len(p) > 0 {
+		return p[0]
+	}
+	return nil
+}
+
+// Problems trims and canonicalizes the user-editable fields like Normalize
+// and returns every problem of the record, one *FieldError per field at
+// most, in field order. It returns nil for a valid record.
+func (r *Record) Problems() []error {
 	r.Name = strings.TrimSpace(r.Name)
 	r.URL = strings.TrimSpace(r.URL)
 	r.ClientID = strings.TrimSpace(r.ClientID)
 	r.Identifier = strings.TrimSpace(r.Identifier)
-	if err := checkLine("name", r.Name, MaxNameLen, true); err != nil {
-		return err
+	var out []error
+	add := func(err error) {
+		if err != nil {
+			out = append(out, err)
+		}
 	}
-	if err := ValidateURL(r.URL); err != nil {
-		return err
+	add(checkLine("name", r.Name, MaxNameLen, true))
+	add(ValidateURL(r.URL))
+	add(checkLine("client-id", r.ClientID, MaxFieldLen, true))
+	add(ValidateIdentifier(r.Identifier))
+	if m, err := NormalizeMethod(r.Method); err != nil {
+		add(err)
+	} else {
+		r.Method = m
 	}
-	if err := checkLine("client-id", r.ClientID, MaxFieldLen, true); err != nil {
-		return err
+	if tags, err := NormalizeTags(r.Tags); err != nil {
+		add(err)
+	} else {
+		r.Tags = tags
 	}
-	if err := ValidateIdentifier(r.Identifier); err != nil {
-		return err
-	}
-	m, err := NormalizeMethod(r.Method)
-	if err != nil {
-		return err
-	}
-	r.Method = m
-	tags, err := NormalizeTags(r.Tags)
-	if err != nil {
-		return err
-	}
-	r.Tags = tags
 	if len(r.Notes) > MaxNotesLen || !utf8.ValidString(r.Notes) {
-		return &FieldError{Field: "notes", Msg: fmt.Sprintf("must be UTF-8 text of at most %d bytes", MaxNotesLen)}
+		add(&FieldError{Field: "notes", Msg: fmt.Sprintf("must be UTF-8 text of at most %d bytes", MaxNotesLen)})
 	}
 	if len(r.ClientSecret.b) > MaxSecretLen {
-		return &FieldError{Field: "client-secret", Msg: fmt.Sprintf("longer than %d bytes", MaxSecretLen)}
+		add(&FieldError{Field: "client-secret", Msg: fmt.Sprintf("longer than %d bytes", MaxSecretLen)})
 	}
-	return nil
+	return out
 }
 
 // Mine reports whether the vault's own user owns the record.

@@ -379,3 +379,46 @@ func BenchmarkNormalizeTags100k(b *testing.B) {
 		}
 	})
 }
+
+func TestProblemsReportsEveryField(t *testing.T) {
+	r := &Record{Name: " ", URL: "ftp://x", Identifier: "has space", Method: "FETCH", Tags: []string{"a,b"}}
+	var fields []string
+	for _, err := range r.Problems() {
+		var fe *FieldError
+		if !errors.As(err, &fe) {
+			t.Fatalf("problem %v is not a *FieldError", err)
+		}
+		fields = append(fields, fe.Field)
+	}
+	want := []string{"name", "url", "client-id", "identifier", "method", "tag"}
+	if !slices.Equal(fields, want) {
+		t.Fatalf("Problems named %v, want %v", fields, want)
+	}
+	if err := r.Normalize(); err == nil || !strings.HasPrefix(err.Error(), "name:") {
+		t.Fatalf("Normalize = %v, want the first problem (name)", err)
+	}
+	if p := validRecord().Problems(); p != nil {
+		t.Fatalf("a valid record has problems: %v", p)
+	}
+}
+
+func TestURLFromHost(t *testing.T) {
+	for in, want := range map[string]string{
+		"api.example.com":          "https://api.example.com",
+		" api.example.com/v1 ":     "https://api.example.com/v1",
+		"localhost:8080":           "https://localhost:8080",
+		"http://api.example.com":   "http://api.example.com",
+		"https://api.example.com":  "https://api.example.com",
+		"":                         "",
+		"not a host":               "not a host",
+		"payments":                 "payments",
+		"user:pw@api.example.com":  "user:pw@api.example.com",
+		"ftp://files.example.com":  "ftp://files.example.com",
+		"postgres://db.example/x":  "postgres://db.example/x",
+		"api.example.com?q=1#frag": "https://api.example.com?q=1#frag",
+	} {
+		if got := URLFromHost(in); got != want {
+			t.Errorf("URLFromHost(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
