@@ -106,6 +106,12 @@ func TestScript(t *testing.T) {
 				lockAgents(filepath.Join(run, "mysafe"))
 				os.RemoveAll(run)
 			})
+			// Sample exports of other tools, shared with the importer's tests.
+			fixtures, ferr := filepath.Abs(filepath.Join("..", "importer", "testdata"))
+			if ferr != nil {
+				return ferr
+			}
+			e.Setenv("FIXTURES", fixtures)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

@@ -42,11 +42,47 @@ func readKDBX(data []byte, o *Options) ([]*draft, error) {
 	if err := db.UnlockProtectedEntries(); err != nil {
 		return nil, formatErr("the KeePass database: %v", err)
 	}
-	var bin gokeepasslib.UUID
+	var bin string
 	if db.Content.Meta != nil {
-		bin = db.Content.Meta.RecycleBinUUID
+		bin = uuidText(db.Content.Meta.RecycleBinUUID)
 	}
-	return readKeePassGroups(db.Content.Root.Groups, bin), nil
+	if db.Content.Root == nil {
+		return nil, formatErr("the KeePass database has no groups")
+	}
+	groups := make([]kpGroup, len(db.Content.Root.Groups))
+	for i := range db.Content.Root.Groups {
+		groups[i] = kdbxGroup(&db.Content.Root.Groups[i])
+	}
+	return readKeePassGroups(groups, bin), nil
+}
+
+func uuidText(u gokeepasslib.UUID) string {
+	b, _ := u.MarshalText()
+	return string(b)
+}
+
+func kdbxGroup(g *gokeepasslib.Group) kpGroup {
+	out := kpGroup{uuid: uuidText(g.UUID), name: g.Name}
+	for _, e := range g.Entries {
+		ke := kpEntry{tags: e.Tags}
+		if t := e.Times.CreationTime; t != nil {
+			ke.created = t.Time
+		}
+		if t := e.Times.LastModificationTime; t != nil {
+			ke.modified = t.Time
+		}
+		for _, v := range e.Values {
+			ke.strings = append(ke.strings, [2]string{v.Key, v.Value.Content})
+		}
+		for _, b := range e.Binaries {
+			ke.attachments = append(ke.attachments, b.Name)
+		}
+		out.entries = append(out.entries, ke)
+	}
+	for i := range g.Groups {
+		out.groups = append(out.groups, kdbxGroup(&g.Groups[i]))
+	}
+	return out
 }
 
 // isWrongKey tells a wrong password or key file from a damaged file. The

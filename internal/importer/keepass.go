@@ -2,8 +2,24 @@ package importer
 
 import (
 	"strings"
+	"time"
+)
 
-	"github.com/tobischo/gokeepasslib/v3"
+// kpGroup and kpEntry are a KeePass database's groups and entries, from a
+// .kdbx file or its XML export.
+type (
+	kpGroup struct {
+		uuid    string // base64, as in the XML
+		name    string
+		entries []kpEntry
+		groups  []kpGroup
+	}
+	kpEntry struct {
+		strings           [][2]string // key, value, in file order
+		tags              string
+		created, modified time.Time
+		attachments       []string
+	}
 )
 
 // group tags a KeePass entry with its innermost group and keeps the path in
@@ -16,53 +32,57 @@ func (d *draft) group(path []string) {
 	d.note("KeePass group", strings.Join(path[1:], "/"))
 }
 
-// keepassStandard are the string fields every KeePass entry has.
-var keepassStandard = map[string]bool{"Title": true, "UserName": true, "Password": true, "URL": true, "Notes": true}
-
-// readKeePassGroups maps the entries of a KeePass database (from a .kdbx
-// file or its XML export). Title, UserName, Password, URL and Notes map to
-// the record's fields, tags to tags, the innermost group to a tag; custom
-// strings are mapped by their names (a "client_id" string becomes the
-// client ID) or kept in the notes. The recycle bin is skipped.
-func readKeePassGroups(groups []gokeepasslib.Group, recycleBin gokeepasslib.UUID) []*draft {
+// readKeePassGroups maps the entries of a KeePass database. Title,
+// UserName, Password, URL and Notes map to the record's fields, tags to
+// tags, the innermost group to a tag; custom strings are mapped by their
+// names (a "client_id" string becomes the client ID) or kept in the notes.
+// The recycle bin is skipped: its entries were deleted.
+func readKeePassGroups(groups []kpGroup, recycleBin string) []*draft {
 	var out []*draft
-	var walk func(g *gokeepasslib.Group, path []string)
-	walk = func(g *gokeepasslib.Group, path []string) {
-		if len(path) > 0 && g.UUID.Compare(recycleBin) {
+	var walk func(g *kpGroup, path []string)
+	walk = func(g *kpGroup, path []string) {
+		if len(path) > 0 && g.uuid != "" && g.uuid == recycleBin {
 			return
 		}
-		path = append(path, g.Name)
-		for i := range g.Entries {
-			e := &g.Entries[i]
-			d := newDraft("entry " + strings.Join(append(path[1:len(path):len(path)], e.GetTitle()), "/"))
-			d.rec.Name = e.GetTitle()
-			d.rec.Notes = e.GetContent("Notes")
-			d.setURL("URL", e.GetContent("URL"))
-			d.setClientID("username", e.GetContent("UserName"))
-			d.setSecret("password", e.GetContent("Password"))
-			for _, v := range e.Values {
-				if !keepassStandard[v.Key] {
-					if v.Key == "otp" || v.Key == "TOTP Seed" {
-						d.note("TOTP", v.Value.Content)
-						continue
-					}
-					d.field(v.Key, v.Value.Content)
+		path = append(path[:len(path):len(path)], g.name)
+		for _, e := range g.entries {
+			var title string
+			for _, s := range e.strings {
+				if s[0] == "Title" {
+					title = s[1]
 				}
 			}
-			for _, t := range splitList(e.Tags, ",;") {
+			d := newDraft("entry " + strings.Join(append(path[1:len(path):len(path)], title), "/"))
+			for _, s := range e.strings {
+				switch k, v := s[0], s[1]; k {
+				case "Title":
+					d.rec.Name = v
+				case "Notes":
+					d.rec.Notes = v
+				case "URL":
+					d.setURL("URL", v)
+				case "UserName":
+					d.setClientID("username", v)
+				case "Password":
+					d.setSecret("password", v)
+				case "otp", "TOTP Seed":
+					d.note("TOTP", v)
+				default:
+					d.field(k, v)
+				}
+			}
+			for _, t := range splitList(e.tags, ",;") {
 				d.tag(t)
 			}
 			d.group(path)
-			if e.Times.CreationTime != nil && e.Times.LastModificationTime != nil {
-				d.setTimes(e.Times.CreationTime.Time, e.Times.LastModificationTime.Time)
-			}
-			for _, b := range e.Binaries {
-				d.note("attachment not imported", b.Name)
+			d.setTimes(e.created, e.modified)
+			for _, a := range e.attachments {
+				d.note("attachment not imported", a)
 			}
 			out = append(out, d)
 		}
-		for i := range g.Groups {
-			walk(&g.Groups[i], path)
+		for i := range g.groups {
+			walk(&g.groups[i], path)
 		}
 	}
 	for i := range groups {
