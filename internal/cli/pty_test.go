@@ -786,3 +786,30 @@ func TestRevealAtTerminalEscapes(t *testing.T) {
 		t.Fatalf("terminal received raw control characters: %q", out)
 	}
 }
+
+// TestTerminalKDBXPassword imports a KeePass database whose password is
+// asked on the terminal without echo, and never printed.
+func TestTerminalKDBXPassword(t *testing.T) {
+	s := newSandbox(t)
+	s.initVault()
+	term := openTerminal(t)
+	kdbx, err := filepath.Abs(filepath.Join("..", "importer", "testdata", "payments.kdbx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const kdbxPassword = "kdbx-test-pass"
+	ss := s.startAtTerminal(term, s.env("MYSAFE_PASSPHRASE="+testPassphrase), "import", "--url", "kp.example", "--client-id", "kp", kdbx)
+	term.expect(0, "Password for "+kdbx+": ")
+	term.waitNoEcho()
+	term.typeLine(kdbxPassword)
+	if code := ss.wait(); code != 0 {
+		t.Fatalf("exit code %d; stderr: %s", code, ss.stderr.String())
+	}
+	if got := ss.stdout.String(); got != "Imported 2 API secrets\n" {
+		t.Errorf("stdout = %q", got)
+	}
+	ss.assertAbsent(kdbxPassword)
+	if !term.echo() {
+		t.Error("echo was left off")
+	}
+}
