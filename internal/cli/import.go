@@ -50,7 +50,7 @@ func NewCmdImport(f *Factory, runF func(*ImportOptions) error) *cobra.Command {
 	}
 	cmd := &cobra.Command{
 		Use:   "import FILE|DIR|-",
-		Short: "Import API secrets from mysafe, another password manager, a .env file, or a share bundle",
+		Short: "Import API secrets from another tool, a mysafe export, or a share bundle",
 		Long: `Import API secrets from FILE ("-" for stdin) or, for a pass or gopass store, DIR.
 
 The format is detected; --format names it when detection cannot tell. Besides
