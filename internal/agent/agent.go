@@ -62,6 +62,9 @@ var (
 	ErrNotRunning = errors.New("no agent is running for this vault")
 	// ErrUnsafeDir means the socket folder is not private to the user.
 	ErrUnsafeDir = errors.New("the agent's folder is not private")
+	// ErrNoAnswer means an agent listens but did not answer in time: it
+	// may still hold the key.
+	ErrNoAnswer = errors.New("the agent does not answer")
 	// ErrPeer means the other end of the socket is another user's process.
 	ErrPeer = errors.New("the other end of the agent socket belongs to another user")
 )

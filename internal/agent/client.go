@@ -22,13 +22,22 @@ var errRunning = errors.New("an agent is already running for this vault")
 type Client struct {
 	// Socket is the agent's socket, from SocketPath.
 	Socket string
+	// Timeout bounds one conversation with the agent; 0 means 5s.
+	Timeout time.Duration
+}
+
+func (c Client) timeout() time.Duration {
+	if c.Timeout > 0 {
+		return c.Timeout
+	}
+	return ioTimeout
 }
 
 // call sends one request and returns the answer. It returns ErrNotRunning
 // when nothing listens on the socket (none, or one left by a killed agent),
 // and ErrPeer when the listener is another user's.
 func (c Client) call(req request) (response, error) {
-	conn, err := net.DialTimeout("unix", c.Socket, ioTimeout)
+	conn, err := net.DialTimeout("unix", c.Socket, c.timeout())
 	if err != nil {
 		if errors.Is(err, syscall.ENOENT) || errors.Is(err, syscall.ECONNREFUSED) {
 			return response{}, ErrNotRunning
@@ -40,8 +49,16 @@ func (c Client) call(req request) (response, error) {
 	if peerUID(uc) != os.Getuid() {
 		return response{}, ErrPeer
 	}
-	uc.SetDeadline(time.Now().Add(ioTimeout))
+	uc.SetDeadline(time.Now().Add(c.timeout()))
 	if err := writeRequest(uc, req); err != nil {
+		if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
+			// The agent hung up before reading: it expired, or it does
+			// not serve this user.
+			return response{}, ErrNotRunning
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return response{}, ErrNoAnswer
+		}
 		return response{}, fmt.Errorf("agent: %w", err)
 	}
 	return readResponse(uc)
@@ -56,6 +73,11 @@ func writeRequest(w io.Writer, req request) error {
 func readResponse(r io.Reader) (response, error) {
 	var resp response
 	line, err := bufio.NewReader(io.LimitReader(r, maxMessage)).ReadBytes('\n')
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// Something listens but does not answer: a stopped or stuck agent
+		// may still hold the key, so this is not "locked".
+		return resp, ErrNoAnswer
+	}
 	if len(line) == 0 && err != nil {
 		// The agent closed without answering: it expired as we asked, or
 		// it does not serve this user.

@@ -120,6 +120,7 @@ func TestScript(t *testing.T) {
 			"filemode":  cmdFileMode,
 			"rawvault":  cmdRawVault,
 			"killagent": cmdKillAgent,
+			"stopagent": cmdStopAgent,
 		},
 	})
 }
@@ -242,4 +243,22 @@ func cmdKillAgent(ts *testscript.TestScript, neg bool, args []string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	ts.Fatalf("agent %d still answers after SIGKILL", st.PID)
+}
+
+// stopagent VAULT: stop the vault's agent with SIGSTOP, as a debugger or a
+// frozen container would, so that it listens but never answers. It is
+// continued and killed when the script ends.
+func cmdStopAgent(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: stopagent VAULT")
+	}
+	sock, err := agent.SocketPath(ts.Getenv, ts.MkAbs(args[0]))
+	ts.Check(err)
+	st, err := agent.Client{Socket: sock}.Status()
+	ts.Check(err)
+	ts.Check(syscall.Kill(st.PID, syscall.SIGSTOP))
+	ts.Defer(func() {
+		syscall.Kill(st.PID, syscall.SIGKILL)
+		syscall.Kill(st.PID, syscall.SIGCONT)
+	})
 }

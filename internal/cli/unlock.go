@@ -93,6 +93,8 @@ func agentErr(err error) error {
 		return withHint(errNotPermitted, err, "the agent keeps its socket in $XDG_RUNTIME_DIR/mysafe (or $TMPDIR/mysafe-UID): make that folder yours with mode 700")
 	case errors.Is(err, agent.ErrPeer):
 		return withHint(errNotPermitted, err, "remove the socket and run `mysafe unlock` again")
+	case errors.Is(err, agent.ErrNoAnswer):
+		return withHint(err, err, "it may be stopped or stuck and still hold the key; end its process (`pgrep -f "+agent.HelperArg+"`) to lock the vault")
 	}
 	return err
 }
