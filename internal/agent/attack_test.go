@@ -132,3 +132,41 @@ func TestSilentConnectionsDoNotStarveTheAgent(t *testing.T) {
 		t.Fatalf("with %d silent connections: Identity() = %q, %v", len(conns), id, err)
 	}
 }
+
+// A runtime folder others can write to (XDG_RUNTIME_DIR pointed at a shared
+// folder) lets them rename the agent's private folder away and put their
+// own in its place between the agent's check and its use: the agent
+// refuses it, as it refuses a folder others can enter.
+func TestRefusesParentOthersCanWrite(t *testing.T) {
+	parent := filepath.Dir(shortDir(t))
+	if err := os.Chmod(parent, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := listen(filepath.Join(parent, "mysafe", "x.sock")); !errors.Is(err, ErrUnsafeDir) {
+		t.Fatalf("listen under a 0777 folder: %v, want ErrUnsafeDir", err)
+	}
+	// Like /tmp: open to all, but sticky, so nobody renames another's folder.
+	if err := os.Chmod(parent, 0o777|os.ModeSticky); err != nil {
+		t.Fatal(err)
+	}
+	ln, release, err := listen(filepath.Join(parent, "mysafe", "x.sock"))
+	if err != nil {
+		t.Fatalf("listen under a sticky 1777 folder: %v", err)
+	}
+	ln.Close()
+	release()
+}
+
+// A runtime folder that belongs to another user is theirs to rearrange.
+func TestRefusesParentOfAnotherUser(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("only root can give a folder to another user")
+	}
+	parent := filepath.Dir(shortDir(t))
+	if err := os.Chown(parent, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := listen(filepath.Join(parent, "mysafe", "x.sock")); !errors.Is(err, ErrUnsafeDir) {
+		t.Fatalf("listen under another user's folder: %v, want ErrUnsafeDir", err)
+	}
+}

@@ -206,7 +206,12 @@ func (c Client) spawn(command []string, req request) error {
 			if strings.Contains(a.err.Error(), errRunning.Error()) {
 				return errRunning
 			}
-			return fmt.Errorf("the agent cannot start: %s", strings.TrimPrefix(a.err.Error(), "agent: "))
+			msg := strings.TrimPrefix(a.err.Error(), "agent: ")
+			if rest, ok := strings.CutPrefix(msg, ErrUnsafeDir.Error()); ok {
+				// Keep the reason callers tell apart (exit code 6).
+				return fmt.Errorf("the agent cannot start: %w%s", ErrUnsafeDir, rest)
+			}
+			return fmt.Errorf("the agent cannot start: %s", msg)
 		}
 		return nil
 	case <-time.After(10 * time.Second):

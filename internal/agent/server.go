@@ -223,8 +223,12 @@ func listen(socket string) (*net.UnixListener, func(), error) {
 }
 
 // privateDir creates dir 0700 if it is missing and refuses it unless it is a
-// real folder (not a link) owned by this user and closed to everyone else.
+// real folder (not a link) owned by this user and closed to everyone else,
+// in folders nobody else can rearrange (see safeParents).
 func privateDir(dir string) error {
+	if err := safeParents(filepath.Dir(dir)); err != nil {
+		return err
+	}
 	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 		return err
 	}
@@ -242,4 +246,30 @@ func privateDir(dir string) error {
 		return fmt.Errorf("%w: %s belongs to another user", ErrUnsafeDir, dir)
 	}
 	return nil
+}
+
+// safeParents refuses dir unless it and every folder above it belong to this
+// user or root, and none is writable by others without the sticky bit (as
+// /tmp has). Whoever can write to a folder can rename what is in it, and
+// so swap the agent's private folder for their own after it was checked.
+func safeParents(dir string) error {
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return err
+	}
+	for d := real; ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err != nil {
+			return err
+		}
+		if owner, ok := ownerOf(fi); !ok || (owner != os.Getuid() && owner != 0) {
+			return fmt.Errorf("%w: %s belongs to another user", ErrUnsafeDir, d)
+		}
+		if fi.Mode().Perm()&0o022 != 0 && fi.Mode()&os.ModeSticky == 0 {
+			return fmt.Errorf("%w: others can write to %s (mode %o)", ErrUnsafeDir, d, fi.Mode().Perm())
+		}
+		if d == filepath.Dir(d) {
+			return nil
+		}
+	}
 }

@@ -90,7 +90,7 @@ func unlockRun(o *UnlockOptions) error {
 func agentErr(err error) error {
 	switch {
 	case errors.Is(err, agent.ErrUnsafeDir):
-		return withHint(errNotPermitted, err, "the agent keeps its socket in $XDG_RUNTIME_DIR/mysafe (or $TMPDIR/mysafe-UID): make that folder yours with mode 700")
+		return withHint(errNotPermitted, err, "the agent keeps its socket in $XDG_RUNTIME_DIR/mysafe (or $TMPDIR/mysafe-UID): make that folder yours with mode 700, in folders only you or root can write to (or sticky, as /tmp)")
 	case errors.Is(err, agent.ErrPeer):
 		return withHint(errNotPermitted, err, "remove the socket and run `mysafe unlock` again")
 	case errors.Is(err, agent.ErrNoAnswer):
