@@ -22,21 +22,24 @@ const checkEvery = time.Second
 // ioTimeout bounds one conversation on the socket.
 const ioTimeout = 5 * time.Second
 
-// Run is the agent: the program started with HelperArg. It reads the start
-// request (socket, vault, identity, timeout) from stdin, protects its memory,
+// Run is the agent: the program started with HelperArg. It protects its
+// memory, reads the start request (socket, vault, identity, timeout) from stdin,
 // takes the socket, writes one JSON line to stdout once it listens (or the
 // reason it cannot), and serves until it is locked, idle past its timeout or
 // ctx ends. It returns nil when it ended normally.
 func Run(ctx context.Context, stdin io.Reader, stdout io.Writer) error {
-	req, err := readRequest(stdin)
+	// Harden before the key arrives: a tracer that attached while the
+	// process was still dumpable would stay attached.
+	err := harden()
+	var req request
+	if err == nil {
+		req, err = readRequest(stdin)
+	}
 	if err == nil && req.Op != opStart {
 		err = errors.New("expected a start request")
 	}
 	var ln *net.UnixListener
 	var release func()
-	if err == nil {
-		err = harden()
-	}
 	if err == nil {
 		ln, release, err = listen(req.Socket)
 	}
