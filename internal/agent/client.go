@@ -151,13 +151,30 @@ func (c Client) Start(command []string, vault, identity string, timeout time.Dur
 	}
 	err := c.spawn(command, request{Op: opStart, Socket: c.Socket, Vault: vault, Identity: identity, TimeoutMS: timeout.Milliseconds()})
 	if errors.Is(err, errRunning) {
-		// Another unlock started one a moment ago.
-		return c.Unlock(vault, identity, timeout)
+		// Another unlock started one a moment ago; it holds the lock and
+		// may not listen yet.
+		return c.unlockWhenListening(vault, identity, timeout)
 	}
 	if err != nil {
 		return Status{}, err
 	}
 	return c.Status()
+}
+
+// startWait bounds how long Start waits for an agent another unlock started.
+const startWait = 10 * time.Second
+
+// unlockWhenListening is Unlock, retried while the agent that holds the
+// lock is still on its way to listening.
+func (c Client) unlockWhenListening(vault, identity string, timeout time.Duration) (Status, error) {
+	deadline := time.Now().Add(startWait)
+	for {
+		st, err := c.Unlock(vault, identity, timeout)
+		if !errors.Is(err, ErrNotRunning) || time.Now().After(deadline) {
+			return st, err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 func (c Client) spawn(command []string, req request) error {

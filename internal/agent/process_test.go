@@ -167,3 +167,49 @@ func TestAgentIsHardenedBeforeItReadsTheKey(t *testing.T) {
 		t.Fatalf("the agent did not survive another uid's lock: %s %v", stat, err)
 	}
 }
+
+// Two unlocks at once over a stale socket: the agent this unlock started
+// finds the other's holding the lock, and the other may not listen yet.
+// Start waits for it rather than report "no agent is running".
+func TestStartWaitsForTheAgentThatWonTheLock(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := shortDir(t)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(dir, "w.sock")
+	held, err := lockFile(sock + ".lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		time.Sleep(300 * time.Millisecond) // the winner is slow to listen
+		held()
+		ln, release, err := listen(sock)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer release()
+		st := &state{identity: "old", vault: "/v.db", timeout: time.Minute}
+		st.touch()
+		serve(ctx, ln, st, os.Getuid())
+	}()
+	t.Cleanup(func() { cancel(); <-served })
+	st, err := Client{Socket: sock}.Start([]string{exe, HelperArg}, "/v.db", testIdentity, time.Hour)
+	if err != nil {
+		t.Fatalf("Start while another agent takes the socket: %v", err)
+	}
+	if st.IdleTimeout != time.Hour {
+		t.Fatalf("Start did not reach the winning agent: %+v", st)
+	}
+	if id, _ := (Client{Socket: sock}).Identity(); id != testIdentity {
+		t.Fatalf("the winning agent holds %q", id)
+	}
+}
