@@ -12,14 +12,25 @@ import (
 	"time"
 )
 
-// hungAgent listens on a socket as the agent would but never answers, as an
-// agent stopped with SIGSTOP or stuck does.
-func hungAgent(t *testing.T) string {
+// privateDir700 returns a new folder with mode 700, whatever the umask the
+// in-process agents of other tests left.
+func privateDir700(t *testing.T) string {
 	t.Helper()
 	dir := shortDir(t)
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Chmod(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// hungAgent listens on a socket as the agent would but never answers, as an
+// agent stopped with SIGSTOP or stuck does.
+func hungAgent(t *testing.T) string {
+	t.Helper()
+	dir := privateDir700(t)
 	sock := filepath.Join(dir, "h.sock")
 	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: sock, Net: "unix"})
 	if err != nil {
@@ -138,7 +149,7 @@ func TestSilentConnectionsDoNotStarveTheAgent(t *testing.T) {
 // own in its place between the agent's check and its use: the agent
 // refuses it, as it refuses a folder others can enter.
 func TestRefusesParentOthersCanWrite(t *testing.T) {
-	parent := filepath.Dir(shortDir(t))
+	parent := filepath.Dir(privateDir700(t))
 	if err := os.Chmod(parent, 0o777); err != nil {
 		t.Fatal(err)
 	}

@@ -43,10 +43,7 @@ func startHelper(t *testing.T) (*exec.Cmd, io.WriteCloser, *bufio.Reader, string
 		t.Fatal(err)
 	}
 	uid := os.Getuid()
-	dir := shortDir(t)
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
+	dir := privateDir700(t)
 	cmd := exec.Command(exe, HelperArg)
 	cmd.Dir = "/"
 	if uid == 0 {
@@ -59,6 +56,10 @@ func startHelper(t *testing.T) (*exec.Cmd, io.WriteCloser, *bufio.Reader, string
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(bin, data, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		// The in-process agents of other tests leave a umask of 177.
+		if err := os.Chmod(bin, 0o755); err != nil {
 			t.Fatal(err)
 		}
 		os.Chmod(filepath.Dir(dir), 0o755)
@@ -176,10 +177,7 @@ func TestStartWaitsForTheAgentThatWonTheLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := shortDir(t)
-	if err := os.Mkdir(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
+	dir := privateDir700(t)
 	sock := filepath.Join(dir, "w.sock")
 	held, err := lockFile(sock + ".lock")
 	if err != nil {
