@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/mysafe/mysafe/internal/secret"
@@ -54,6 +55,12 @@ func usageErr(msg string) error { return &exitError{msg: msg, class: errUsage} }
 func withHint(class error, err error, hint string) error {
 	return &exitError{class: class, err: err, hint: hint}
 }
+
+// commandExit is the exit status of the command `mysafe exec` ran: mysafe
+// exits with it and prints nothing of its own.
+type commandExit struct{ code int }
+
+func (e *commandExit) Error() string { return fmt.Sprintf("the command exited with status %d", e.code) }
 
 // exitCode maps an error to the documented exit code.
 func exitCode(err error) int {

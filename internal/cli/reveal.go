@@ -25,6 +25,7 @@ type RevealOptions struct {
 	Copy       bool
 	OSC52      bool
 	ClearAfter string // "" means the clipboard.clear_after setting
+	JSON       bool
 }
 
 // NewCmdReveal builds `mysafe reveal`.
@@ -57,6 +58,10 @@ which cannot be cleared automatically.`,
 	cmd.Flags().BoolVarP(&opts.Copy, "copy", "c", false, "copy to the clipboard instead of printing")
 	cmd.Flags().BoolVar(&opts.OSC52, "osc52", false, "with --copy, use the terminal's clipboard (OSC 52), e.g. over SSH")
 	cmd.Flags().StringVar(&opts.ClearAfter, "clear-after", "", "with --copy, clear the clipboard after this long (e.g. 45s; 0 = never)")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print every field, client secret included, as one JSON object")
+	cmd.MarkFlagsMutuallyExclusive("json", "field")
+	cmd.MarkFlagsMutuallyExclusive("json", "copy")
+	cmd.MarkFlagsMutuallyExclusive("json", "no-newline")
 	return cmd
 }
 
@@ -122,6 +127,9 @@ func (rv *revealing) recordUse(f *Factory) error {
 }
 
 func revealRun(o *RevealOptions) error {
+	if o.JSON {
+		return revealJSONRun(o)
+	}
 	if o.Copy {
 		return copyRun(o)
 	}
@@ -144,6 +152,20 @@ func revealRun(o *RevealOptions) error {
 		_, err = fmt.Fprintln(o.F.IO.Out, value)
 	}
 	if err != nil {
+		rv.v.Close()
+		return err
+	}
+	return rv.recordUse(o.F)
+}
+
+// revealJSONRun prints the whole record, client secret included, in the
+// shape of `export --format json`'s objects.
+func revealJSONRun(o *RevealOptions) error {
+	rv, err := openReveal(o.F, o.Ref, secret.FieldName)
+	if err != nil {
+		return err
+	}
+	if err := writeJSON(o.F.IO.Out, rv.r.ToExport()); err != nil {
 		rv.v.Close()
 		return err
 	}

@@ -91,6 +91,10 @@ func Run(d Deps) int {
 	if err == nil {
 		return ExitOK
 	}
+	var ce *commandExit
+	if errors.As(err, &ce) {
+		return ce.code
+	}
 	if isCobraUsageError(err) {
 		err = &exitError{class: errUsage, err: err, hint: "see `mysafe --help`"}
 	}
@@ -173,6 +177,8 @@ scripts in CI.`,
 		NewCmdUnlock(f, nil),
 		NewCmdLock(f, nil),
 		NewCmdStatus(f, nil),
+		NewCmdExec(f, nil),
+		NewCmdInject(f, nil),
 	)
 	return root
 }

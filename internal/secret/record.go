@@ -385,11 +385,32 @@ const (
 // revealFields lists the fields reveal --field accepts. It is read, never changed.
 var revealFields = []string{FieldClientSecret, FieldClientID, FieldURL, FieldIdentifier, FieldName, FieldMethod, FieldNotes}
 
+// ParseField returns the canonical name of a field reveal --field accepts
+// (client-secret for "secret", client-id for "client_id"), or a *FieldError.
+func ParseField(field string) (string, error) {
+	f := strings.ReplaceAll(strings.ToLower(field), "_", "-")
+	if f == "secret" {
+		return FieldClientSecret, nil
+	}
+	if slices.Contains(revealFields, f) {
+		return f, nil
+	}
+	return "", &FieldError{Field: "field", Msg: fmt.Sprintf("unknown field %q (want one of %s)", field, strings.Join(revealFields, ", "))}
+}
+
+// RevealFields returns the field names reveal --field accepts, in the order
+// help text lists them.
+func RevealFields() []string { return slices.Clone(revealFields) }
+
 // FieldValue returns the named field. The underscore spelling (client_id) is
 // accepted too.
 func (r *Record) FieldValue(field string) (string, error) {
-	switch strings.ReplaceAll(strings.ToLower(field), "_", "-") {
-	case FieldClientSecret, "secret":
+	f, err := ParseField(field)
+	if err != nil {
+		return "", err
+	}
+	switch f {
+	case FieldClientSecret:
 		return r.ClientSecret.Reveal(), nil
 	case FieldClientID:
 		return r.ClientID, nil
@@ -401,8 +422,6 @@ func (r *Record) FieldValue(field string) (string, error) {
 		return r.Name, nil
 	case FieldMethod:
 		return r.Method, nil
-	case FieldNotes:
-		return r.Notes, nil
 	}
-	return "", &FieldError{Field: "field", Msg: fmt.Sprintf("unknown field %q (want one of %s)", field, strings.Join(revealFields, ", "))}
+	return r.Notes, nil
 }

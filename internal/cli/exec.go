@@ -1,0 +1,236 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mysafe/mysafe/internal/mask"
+	"github.com/mysafe/mysafe/internal/ref"
+	"github.com/mysafe/mysafe/internal/secret"
+	"github.com/mysafe/mysafe/internal/vault"
+)
+
+// ExecOptions are the inputs of `mysafe exec`.
+type ExecOptions struct {
+	F       *Factory
+	Env     []string // NAME=REF[/field]
+	EnvFile string
+	Mask    bool
+	Command []string
+}
+
+// NewCmdExec builds `mysafe exec`.
+func NewCmdExec(f *Factory, runF func(*ExecOptions) error) *cobra.Command {
+	opts := &ExecOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "exec [--env NAME=REF[/field]]... [--env-file FILE] [--mask] -- COMMAND [ARGS...]",
+		Short: "Run a command with API secrets in its environment",
+		Long: `Run COMMAND with environment variables set to values from the vault:
+--env NAME=REF sets NAME to the client secret of REF, NAME=REF/field to
+another field (client-id, url, identifier, name, method, notes; the
+mysafe:// prefix is optional). --env-file reads a dotenv file whose values
+may be references (mysafe://REF/field); --env wins over the file.
+
+The vault is unlocked once, and every reference is looked up before COMMAND
+starts: an unknown one fails the command with nothing run. COMMAND's stdin,
+stdout and stderr are mysafe's, its exit status becomes mysafe's (128+N when
+a signal N ended it), and SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 and SIGWINCH
+are passed on to it (SIGINT and SIGQUIT too, unless stdin is a terminal,
+which sends them to COMMAND itself). MYSAFE_PASSPHRASE and MYSAFE_IDENTITY
+are removed from COMMAND's environment.
+
+With --mask, any of the values that COMMAND prints, on stdout or stderr, is
+replaced with "` + mask.Placeholder + `", also when it is printed in pieces.`,
+		Example: `  mysafe exec --env TOKEN=payments -- ./deploy.sh
+  mysafe exec --env API_URL=payments/url --env API_KEY=payments --mask -- curl -fsS "$API_URL"
+  mysafe exec --env-file .env.mysafe -- npm start`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErr("say which command to run: mysafe exec [flags] -- COMMAND [ARGS...]")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Command = args
+			if runF != nil {
+				return runF(opts)
+			}
+			return execRun(opts)
+		},
+	}
+	cmd.Flags().SetInterspersed(false)
+	cmd.Flags().StringArrayVar(&opts.Env, "env", nil, "set `NAME=REF[/field]` in the command's environment (repeatable)")
+	cmd.Flags().StringVar(&opts.EnvFile, "env-file", "", "read variables from a dotenv `FILE` whose values may be mysafe:// references")
+	cmd.Flags().BoolVar(&opts.Mask, "mask", false, "replace the values in the command's output with "+mask.Placeholder)
+	return cmd
+}
+
+// envVars parses --env-file and --env, in that order, so --env wins.
+func envVars(flags []string, file string) ([]ref.Var, error) {
+	var vars []ref.Var
+	if file != "" {
+		data, err := readInputFile(file, "--env-file")
+		if err != nil {
+			return nil, err
+		}
+		fv, err := ref.ParseDotenv(data)
+		if err != nil {
+			return nil, usageErr(file + ": " + err.Error())
+		}
+		vars = fv
+	}
+	for _, s := range flags {
+		v, err := ref.ParseEnvFlag(s)
+		if err != nil {
+			return nil, usageErr(err.Error())
+		}
+		vars = append(vars, v)
+	}
+	return vars, nil
+}
+
+// readInputFile reads a file a flag names; a missing one is "not found".
+func readInputFile(path, flag string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &exitError{class: errNotFound, err: fmt.Errorf("%s: %w", flag, err)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flag, err)
+	}
+	return data, nil
+}
+
+// resolveRefs unlocks the vault once, if there is anything to look up, and
+// returns the value of every reference. An unknown one fails them all.
+func resolveRefs(f *Factory, refs []ref.Ref) (map[ref.Ref]string, error) {
+	if len(refs) == 0 {
+		return map[ref.Ref]string{}, nil
+	}
+	var values map[ref.Ref]string
+	err := f.View(func(tx *vault.Tx) (err error) {
+		values, err = ref.Resolve(refs, tx.Find)
+		return err
+	})
+	var nf *ref.NotFoundError
+	if errors.As(err, &nf) {
+		hint := "see `mysafe list`"
+		if errors.Is(err, ref.ErrEmptySecret) {
+			hint = "reveal another field with " + nf.Ref.Record + "/FIELD, or set the secret with `mysafe edit " + nf.Ref.Record + " --client-secret-stdin`"
+		}
+		var amb *secret.AmbiguousError
+		if errors.As(err, &amb) {
+			return nil, err
+		}
+		return nil, &exitError{class: errNotFound, err: err, hint: hint}
+	}
+	return values, err
+}
+
+// childEnv is this process's environment less the variables that unlock
+// the vault, plus vars.
+func childEnv(vars []ref.Var, values map[ref.Ref]string) []string {
+	env := slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		name, _, _ := strings.Cut(kv, "=")
+		return name == envIdentity || name == envPassphrase
+	})
+	for _, v := range vars {
+		value := v.Value
+		if v.Ref != nil {
+			value = values[*v.Ref]
+		}
+		env = append(env, v.Name+"="+value)
+	}
+	return env
+}
+
+func execRun(o *ExecOptions) error {
+	f := o.F
+	vars, err := envVars(o.Env, o.EnvFile)
+	if err != nil {
+		return err
+	}
+	path, err := exec.LookPath(o.Command[0])
+	if err != nil {
+		return &exitError{class: errNotFound, err: fmt.Errorf("cannot run %s: %w", o.Command[0], errors.Unwrap(err))}
+	}
+	var refs []ref.Ref
+	for _, v := range vars {
+		if v.Ref != nil {
+			refs = append(refs, *v.Ref)
+		}
+	}
+	values, err := resolveRefs(f, refs)
+	if err != nil {
+		return err
+	}
+
+	cmd := exec.Command(path, o.Command[1:]...)
+	cmd.Args[0] = o.Command[0]
+	cmd.Env = childEnv(vars, values)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = f.IO.In, f.IO.Out, f.IO.ErrOut
+	var masks []*mask.Writer
+	if o.Mask {
+		secrets := make([]string, 0, len(values))
+		for _, v := range values {
+			secrets = append(secrets, v)
+		}
+		mo, me := mask.NewWriter(f.IO.Out, secrets), mask.NewWriter(f.IO.ErrOut, secrets)
+		cmd.Stdout, cmd.Stderr, masks = mo, me, []*mask.Writer{mo, me}
+	}
+	return runChild(cmd, !f.IO.StdinTTY, masks)
+}
+
+// forwarded are the signals passed on to the child; SIGINT and SIGQUIT only
+// when no terminal delivers them to it directly.
+var forwarded = []os.Signal{syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH}
+
+// runChild runs cmd to its end, passing signals on, and returns its exit
+// status as a *commandExit (nil for 0).
+func runChild(cmd *exec.Cmd, forwardInterrupt bool, masks []*mask.Writer) error {
+	sigs := make(chan os.Signal, 8)
+	// Caught before the start, so a signal in between is not lost, and
+	// never left to kill mysafe while the child runs on.
+	signal.Notify(sigs, append(slices.Clone(forwarded), os.Interrupt, syscall.SIGQUIT)...)
+	defer signal.Stop(sigs)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("cannot run %s: %w", cmd.Args[0], err)
+	}
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				if (s == os.Interrupt || s == syscall.SIGQUIT) && !forwardInterrupt {
+					continue
+				}
+				cmd.Process.Signal(s)
+			case <-done:
+				return
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	for _, m := range masks {
+		m.Close()
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code := ee.ExitCode()
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			code = 128 + int(ws.Signal())
+		}
+		return &commandExit{code: code}
+	}
+	return err
+}

@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mysafe/mysafe/internal/ref"
+)
+
+// InjectOptions are the inputs of `mysafe inject`.
+type InjectOptions struct {
+	F      *Factory
+	Input  string // "-" is stdin
+	Output string // "" or "-" is stdout
+}
+
+// maxTemplateInput bounds the template read from stdin or a file.
+const maxTemplateInput = 16 << 20
+
+// NewCmdInject builds `mysafe inject`.
+func NewCmdInject(f *Factory, runF func(*InjectOptions) error) *cobra.Command {
+	opts := &InjectOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "inject -i TEMPLATE [-o OUT]",
+		Short: "Fill a template's {{ mysafe://REF/field }} placeholders with values from the vault",
+		Long: `Copy TEMPLATE to OUT (or stdout) with every {{ mysafe://REF/field }}
+replaced by that field of that API secret (without /field: the client
+secret). Other {{ }} are left as they are.
+
+The vault is unlocked once and every reference is looked up first: an
+unknown one fails the command and nothing is written. OUT is written with
+mode 0600, whole or not at all (a temporary file renamed over it), and is
+replaced if it exists; it must not be a symbolic link.`,
+		Example: "  mysafe inject -i config.yaml.tpl -o config.yaml\n  mysafe inject -i - < app.conf.tpl > app.conf",
+		Args:    exactArgs(0, "no arguments (use -i and -o)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return injectRun(opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Input, "input", "i", "", "template `FILE` (\"-\" for stdin)")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write to `FILE` (mode 0600) instead of stdout")
+	cmd.MarkFlagRequired("input")
+	return cmd
+}
+
+func injectRun(o *InjectOptions) error {
+	f := o.F
+	var data []byte
+	var err error
+	if o.Input == "-" {
+		data, err = io.ReadAll(io.LimitReader(f.IO.In, maxTemplateInput+1))
+	} else {
+		data, err = readInputFile(o.Input, "--input")
+	}
+	if err != nil {
+		return err
+	}
+	tpl, err := ref.ParseTemplate(string(data))
+	if err != nil {
+		return usageErr(o.Input + ": " + err.Error())
+	}
+	values, err := resolveRefs(f, tpl.Refs())
+	if err != nil {
+		return err
+	}
+	out, err := tpl.Execute(values)
+	if err != nil {
+		return err
+	}
+	if o.Output == "" || o.Output == "-" {
+		_, err = f.IO.Out.Write(out)
+		return err
+	}
+	pf, err := createPrivate(o.Output, true)
+	if err != nil {
+		return err
+	}
+	if _, err := pf.Write(out); err != nil {
+		pf.Abort()
+		return err
+	}
+	return pf.Commit()
+}
