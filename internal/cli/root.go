@@ -180,6 +180,7 @@ scripts in CI.`,
 		NewCmdExec(f, nil),
 		NewCmdInject(f, nil),
 	)
+	registerCompletions(root, f)
 	return root
 }
 

@@ -81,6 +81,9 @@ type Record struct {
 	SyncedRevision uint64
 }
 
+// Methods returns the accepted HTTP methods.
+func Methods() []string { return slices.Clone(methods) }
+
 // methods lists the accepted HTTP methods. It is read, never changed.
 var methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}
 
