@@ -83,6 +83,12 @@ func addRun(o *AddOptions) error {
 		Method: o.Method, Tags: o.Tags, Notes: o.Notes,
 	}
 	prompt := f.IO.CanPrompt()
+	if prompt && (r.Name == "" || r.URL == "" || r.ClientID == "" || !o.Secret.given()) {
+		// Unlock first: a mistyped passphrase must not cost the fields.
+		if err := f.Unlock(); err != nil {
+			return err
+		}
+	}
 	for _, q := range []struct {
 		field, label string
 		dst          *string

@@ -37,6 +37,21 @@ type Factory struct {
 	AgentCommand []string
 
 	cfg *config.Config
+	// identity is the vault identity once this command has unlocked the
+	// vault, so that a command that opens it twice (ask first, write later)
+	// asks once.
+	identity string
+}
+
+// Unlock unlocks the vault now, before a command asks for anything else, so
+// that a mistyped passphrase costs nothing typed after it. Later opens in
+// the same command do not ask again.
+func (f *Factory) Unlock() error {
+	v, err := f.OpenVault(true)
+	if err != nil {
+		return err
+	}
+	return v.Close()
 }
 
 // Config returns the configuration loaded before the command ran.
@@ -65,10 +80,13 @@ func (f *Factory) OpenVault(readOnly bool) (*vault.Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := f.unlock(v); err != nil {
-		v.Close()
-		return nil, err
+	if f.identity == "" || v.UnlockWithIdentity(f.identity) != nil {
+		if err := f.unlock(v); err != nil {
+			v.Close()
+			return nil, err
+		}
 	}
+	f.identity = v.Identity()
 	return v, nil
 }
 

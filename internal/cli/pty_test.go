@@ -394,8 +394,18 @@ func TestTerminalAdd(t *testing.T) {
 	const clientSecret = "s3cr3t-weather"
 	ss := s.startAtTerminal(term, s.env(), "add", "api-secret", "--identifier", "weather")
 
+	// The vault is unlocked first, so a mistyped passphrase costs no field:
+	// it is asked again.
+	prompt := "Passphrase for " + s.vaultPath() + ": "
+	at := term.expect(0, prompt)
+	term.waitNoEcho()
+	term.typeLine("wrong-horse")
+	at = term.expect(at, prompt)
+	term.waitNoEcho()
+	term.typeLine(testPassphrase)
+
 	// Plain fields are asked with echo, so the user sees what they type.
-	at := term.expect(0, "Name: ")
+	at = term.expect(at, "Name: ")
 	term.typeLine("weather")
 	at = term.expect(at, "weather")
 	at = term.expect(at, "URL: ")
@@ -412,9 +422,6 @@ func TestTerminalAdd(t *testing.T) {
 	at = term.expect(at, "Client secret (input hidden, empty for none): ")
 	term.waitNoEcho()
 	term.typeLine(clientSecret)
-	term.expect(at, "Passphrase for "+s.vaultPath()+": ")
-	term.waitNoEcho()
-	term.typeLine(testPassphrase)
 
 	if code := ss.wait(); code != 0 {
 		t.Fatalf("exit code %d; stderr: %s", code, ss.stderr.String())
@@ -422,9 +429,12 @@ func TestTerminalAdd(t *testing.T) {
 	if want := "API secret saved: weather (id "; !strings.HasPrefix(ss.stdout.String(), want) {
 		t.Errorf("stdout = %q, want it to start with %q", ss.stdout.String(), want)
 	}
-	ss.assertAbsent(clientSecret, testPassphrase)
+	ss.assertAbsent(clientSecret, testPassphrase, "wrong-horse")
 	if !term.echo() {
 		t.Error("echo was left off")
+	}
+	if n := strings.Count(term.output(), prompt); n != 2 {
+		t.Errorf("the passphrase was asked %d times, want 2 (once wrong):\n%s", n, term.output())
 	}
 
 	env := s.env("MYSAFE_PASSPHRASE=" + testPassphrase)
@@ -811,5 +821,84 @@ func TestTerminalKDBXPassword(t *testing.T) {
 	ss.assertAbsent(kdbxPassword)
 	if !term.echo() {
 		t.Error("echo was left off")
+	}
+}
+
+// A hidden prompt turns echo off before it is printed, so nothing typed
+// ahead shows, and erases its line once answered.
+func TestTerminalHiddenPromptEchoAndErase(t *testing.T) {
+	s := newSandbox(t)
+	s.initVault()
+	term := openTerminal(t)
+	ss := s.startAtTerminal(term, s.env(), "list")
+	prompt := "Passphrase for " + s.vaultPath() + ": "
+	at := term.expect(0, prompt)
+	if term.echo() {
+		t.Error("echo was still on when the prompt appeared")
+	}
+	term.typeLine(testPassphrase)
+	term.expect(at, "\r\x1b[K")
+	if code := ss.wait(); code != 0 {
+		t.Fatalf("exit code %d; stderr: %s", code, ss.stderr.String())
+	}
+	if !term.echo() {
+		t.Error("echo was left off")
+	}
+	ss.assertAbsent(testPassphrase)
+}
+
+// MYSAFE_NO_INPUT=1 forbids prompts at a terminal too: the command fails at
+// once instead of asking.
+func TestTerminalNoInput(t *testing.T) {
+	s := newSandbox(t)
+	s.initVault()
+	term := openTerminal(t)
+	ss := s.startAtTerminal(term, s.env("MYSAFE_NO_INPUT=1"), "list")
+	if code := ss.wait(); code != 4 {
+		t.Fatalf("exit code %d, want 4; stderr: %s", code, ss.stderr.String())
+	}
+	if strings.Contains(term.output(), "Passphrase") {
+		t.Errorf("asked at the terminal:\n%s", term.output())
+	}
+	if !strings.Contains(ss.stderr.String(), "no other unlock source is set") {
+		t.Errorf("stderr = %q", ss.stderr.String())
+	}
+}
+
+// Unlocked once at a terminal, the vault is not asked for again, at the
+// terminal or without one, until it is locked.
+func TestTerminalUnlockOnce(t *testing.T) {
+	s := newSandbox(t)
+	s.initVault()
+	run, err := os.MkdirTemp("", "msrun")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(run) })
+	env := s.env("XDG_RUNTIME_DIR=" + run)
+	t.Cleanup(func() { s.run(env, "lock") })
+
+	term := openTerminal(t)
+	ss := s.startAtTerminal(term, env, "unlock", "--timeout", "5m")
+	term.expect(0, "Passphrase for "+s.vaultPath()+": ")
+	term.waitNoEcho()
+	term.typeLine(testPassphrase)
+	if code := ss.wait(); code != 0 {
+		t.Fatalf("unlock: exit code %d; stderr: %s", code, ss.stderr.String())
+	}
+	ss.assertAbsent(testPassphrase)
+
+	term2 := openTerminal(t)
+	ss2 := s.startAtTerminal(term2, env, "list")
+	if code := ss2.wait(); code != 0 {
+		t.Fatalf("list: exit code %d; stderr: %s", code, ss2.stderr.String())
+	}
+	if strings.Contains(term2.output(), "Passphrase") {
+		t.Errorf("asked again after unlock:\n%s", term2.output())
+	}
+	s.must(env, "list")
+	s.must(env, "lock")
+	if r := s.run(env, "list"); r.code != 4 {
+		t.Errorf("list after lock: exit %d, want 4", r.code)
 	}
 }

@@ -9,6 +9,7 @@ package term
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -122,8 +123,16 @@ func (p Prompter) NewSecret(prompt, again string) ([]byte, error) {
 	return a, nil
 }
 
+// maxSecretInput bounds a secret typed at the terminal.
+const maxSecretInput = 64 << 10
+
+// eraseLine returns the cursor to the start of the line and clears it.
+const eraseLine = "\r\x1b[K"
+
+// readSecret asks for a secret. Echo is turned off before the prompt is
+// printed, so nothing typed ahead of it shows, and the prompt line is erased
+// afterwards, so the screen keeps no trace of the question either.
 func readSecret(t TTY, prompt string) ([]byte, error) {
-	fmt.Fprint(t, display.Safe(prompt))
 	fd := int(t.Fd())
 	state, err := xterm.GetState(fd)
 	if err != nil {
@@ -136,16 +145,53 @@ func readSecret(t TTY, prompt string) ([]byte, error) {
 		select {
 		case <-sig:
 			xterm.Restore(fd, state)
-			fmt.Fprintln(t)
+			fmt.Fprint(t, eraseLine)
 			os.Exit(130)
 		case <-done:
 		}
 	}()
-	b, err := xterm.ReadPassword(fd)
-	signal.Stop(sig)
-	close(done)
-	fmt.Fprintln(t)
+	defer func() {
+		signal.Stop(sig)
+		close(done)
+	}()
+	restore, err := echoOff(fd)
+	if err != nil {
+		// No termios here: let x/term turn echo off after the prompt.
+		fmt.Fprint(t, display.Safe(prompt))
+		b, err := xterm.ReadPassword(fd)
+		fmt.Fprintln(t)
+		return b, err
+	}
+	fmt.Fprint(t, display.Safe(prompt))
+	b, err := readLine(t)
+	restore()
+	fmt.Fprint(t, eraseLine)
 	return b, err
+}
+
+// readLine reads up to a newline, one byte at a time so nothing after it
+// is consumed, and drops the newline (and a CR before it).
+func readLine(r io.Reader) ([]byte, error) {
+	var line []byte
+	buf := make([]byte, 1)
+	for {
+		n, err := r.Read(buf)
+		if n == 1 {
+			if buf[0] == '\n' {
+				return bytes.TrimSuffix(line, []byte("\r")), nil
+			}
+			if len(line) >= maxSecretInput {
+				return nil, fmt.Errorf("longer than %d bytes", maxSecretInput)
+			}
+			line = append(line, buf[0])
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) && len(line) > 0 {
+				return line, nil
+			}
+			return nil, err
+		}
+	}
 }
 
 // Line asks for one line of text with echo. An empty answer is returned as
