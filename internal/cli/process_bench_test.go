@@ -143,3 +143,67 @@ func BenchmarkProcessAdd(b *testing.B) {
 			"--url", "https://new.example.com", "--client-id", "c", "--client-secret-stdin"}
 	})
 }
+
+// benchAgentVsIdentity times args run two ways in the same benchmark,
+// alternately, so machine load affects both alike: unlocked by the agent of
+// `mysafe unlock`, and unlocked with MYSAFE_IDENTITY. It reports both
+// medians and their ratio (agent / identity).
+func benchAgentVsIdentity(b *testing.B, args func(i int) []string) {
+	benchSetup(b)
+	run, err := os.MkdirTemp("", "msbench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.RemoveAll(run)
+	withID := append(slices.Clone(benchEnv), "XDG_RUNTIME_DIR="+run)
+	agentEnv := slices.DeleteFunc(slices.Clone(withID), func(s string) bool { return strings.HasPrefix(s, "MYSAFE_IDENTITY=") })
+	start := func(env []string, args ...string) {
+		cmd := exec.Command(benchBin, args...)
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	start(withID, "unlock", "--timeout", "10m")
+	defer start(agentEnv, "lock")
+	var agentTimes, idTimes []time.Duration
+	timed := func(env []string, a []string) time.Duration {
+		cmd := exec.Command(benchBin, a...)
+		cmd.Env = env
+		t0 := time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%v: %v\n%s", a, err, out)
+		}
+		return time.Since(t0)
+	}
+	i := 0
+	for b.Loop() {
+		a := args(i)
+		if i%2 == 0 {
+			agentTimes = append(agentTimes, timed(agentEnv, a))
+			idTimes = append(idTimes, timed(withID, a))
+		} else {
+			idTimes = append(idTimes, timed(withID, a))
+			agentTimes = append(agentTimes, timed(agentEnv, a))
+		}
+		i++
+	}
+	median := func(ts []time.Duration) float64 {
+		slices.Sort(ts)
+		return float64(ts[len(ts)/2].Microseconds()) / 1000
+	}
+	am, im := median(agentTimes), median(idTimes)
+	b.ReportMetric(am, "agent-ms/median")
+	b.ReportMetric(im, "identity-ms/median")
+	b.ReportMetric(am/im, "agent/identity")
+}
+
+func BenchmarkProcessAgentReveal(b *testing.B) {
+	benchAgentVsIdentity(b, func(i int) []string { return []string{"reveal", fmt.Sprintf("svc-%05d", (i*7919)%benchRecords)} })
+}
+
+func BenchmarkProcessAgentExec(b *testing.B) {
+	benchAgentVsIdentity(b, func(i int) []string {
+		return []string{"exec", "--env", "TOKEN=" + fmt.Sprintf("svc-%05d", (i*7919)%benchRecords), "--", "true"}
+	})
+}
