@@ -530,7 +530,7 @@ func TestDamagedFilesNeverPanic(t *testing.T) {
 		}
 		os.Remove(p)
 	}
-	for off := 0; off < len(orig); off += ps / 2 {
+	for off := 0; off < len(orig); off += ps {
 		try(fmt.Sprintf("truncated to %d", off+1), orig[:off+1])
 	}
 	for pg := 0; pg < len(orig)/ps; pg++ {
@@ -539,7 +539,7 @@ func TestDamagedFilesNeverPanic(t *testing.T) {
 		try(fmt.Sprintf("page %d zeroed", pg), d)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	flips := 256
+	flips := 128
 	if os.Getenv("MYSAFE_LONG_SWEEP") != "" {
 		flips = len(orig) / ps * pageHeaderSize * 8
 	}
