@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -31,11 +33,62 @@ type Tx struct {
 	// generation went backwards.
 	allowRollback bool
 	committed     uint64 // the generation finish wrote
+	// pending writes to the records and secrets buckets, by bucket and key
+	// (nil: delete). They reach bbolt in key order at the end: bbolt keeps
+	// the pages a transaction changes as sorted in-memory nodes, and
+	// inserting 100,000 random keys into one of them costs O(n^2).
+	pending map[string]map[string][]byte
 }
 
 func newTx(v *Vault, btx *bolt.Tx, k *keys) *Tx {
 	return &Tx{v: v, btx: btx, k: k, mids: map[int]*mid{}, leaves: map[int]*leaf{},
-		dirtyLeaves: map[int]bool{}, records: map[string]*secret.Record{}, metaOnly: map[*secret.Record]bool{}}
+		dirtyLeaves: map[int]bool{}, records: map[string]*secret.Record{}, metaOnly: map[*secret.Record]bool{},
+		pending: map[string]map[string][]byte{}}
+}
+
+// get reads a value, seeing this transaction's pending writes.
+func (tx *Tx) get(bucket, key []byte) []byte {
+	if v, ok := tx.pending[string(bucket)][string(key)]; ok {
+		return v
+	}
+	return tx.btx.Bucket(bucket).Get(key)
+}
+
+// put and del queue a write to the records or secrets bucket.
+func (tx *Tx) put(bucket, key, val []byte) {
+	m := tx.pending[string(bucket)]
+	if m == nil {
+		m = map[string][]byte{}
+		tx.pending[string(bucket)] = m
+	}
+	m[string(key)] = val
+}
+
+func (tx *Tx) del(bucket, key []byte) { tx.put(bucket, key, nil) }
+
+// flush writes the pending writes to bbolt, in key order.
+func (tx *Tx) flush() error {
+	for name, m := range tx.pending {
+		b := tx.btx.Bucket([]byte(name))
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			var err error
+			if v := m[k]; v == nil {
+				err = b.Delete([]byte(k))
+			} else {
+				err = b.Put([]byte(k), v)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		delete(tx.pending, name)
+	}
+	return nil
 }
 
 // View runs fn in a read-only transaction.
@@ -189,7 +242,7 @@ func (tx *Tx) leafPage(n int) (*leaf, error) {
 // checked reads bucket/key and opens it, after checking that it is the
 // version t names. A zero t means the value must be absent (nil, nil).
 func (tx *Tx) checked(bucket, key []byte, t tag, s *sealer, what string) ([]byte, error) {
-	val := tx.btx.Bucket(bucket).Get(key)
+	val := tx.get(bucket, key)
 	switch {
 	case t.zero() && val == nil:
 		return nil, nil
@@ -283,14 +336,14 @@ func (tx *Tx) record(key string) (*secret.Record, error) {
 	}
 	ev, ok, err := tx.entry(kindRecord, key)
 	if err != nil || !ok {
-		if ok = tx.btx.Bucket(bucketRecords).Get([]byte(key)) != nil; ok && err == nil {
+		if ok = tx.get(bucketRecords, []byte(key)) != nil; ok && err == nil {
 			return nil, tampered("record %x was added behind mysafe's back", key)
 		}
 		return nil, err
 	}
 	r, cached := tx.records[id]
 	if !cached {
-		if r, err = tx.openMeta([]byte(key), tx.btx.Bucket(bucketRecords).Get([]byte(key)), ev); err != nil {
+		if r, err = tx.openMeta([]byte(key), tx.get(bucketRecords, []byte(key)), ev); err != nil {
 			return nil, err
 		}
 	}
@@ -421,6 +474,9 @@ func (tx *Tx) List() ([]*secret.Record, error) {
 	if err := tx.loadRoot(); err != nil {
 		return nil, err
 	}
+	if err := tx.flush(); err != nil {
+		return nil, err
+	}
 	var out []*secret.Record
 	var n uint64
 	err := tx.btx.Bucket(bucketRecords).ForEach(func(key, val []byte) error {
@@ -503,7 +559,7 @@ func (tx *Tx) Put(r *secret.Record) error {
 	}
 	if exists {
 		if keepSecret {
-			old, err = tx.openMeta(keyb, tx.btx.Bucket(bucketRecords).Get(keyb), ev)
+			old, err = tx.openMeta(keyb, tx.get(bucketRecords, keyb), ev)
 		} else {
 			old, err = tx.record(key)
 		}
@@ -513,7 +569,7 @@ func (tx *Tx) Put(r *secret.Record) error {
 		if old == r {
 			// The caller changed the cached copy itself: reread the stored one.
 			delete(tx.records, r.ID)
-			if old, err = tx.openMeta(keyb, tx.btx.Bucket(bucketRecords).Get(keyb), ev); err != nil {
+			if old, err = tx.openMeta(keyb, tx.get(bucketRecords, keyb), ev); err != nil {
 				return err
 			}
 			if !keepSecret {
@@ -546,15 +602,11 @@ func (tx *Tx) Put(r *secret.Record) error {
 	}
 	sealedMeta := tx.k.records.seal(bucketRecords, keyb, pad(pt))
 	clear(pt)
-	if err := tx.btx.Bucket(bucketRecords).Put(keyb, sealedMeta); err != nil {
-		return err
-	}
+	tx.put(bucketRecords, keyb, sealedMeta)
 	_, secTag, _ := recordTags(ev)
 	if !exists || (!keepSecret && !old.ClientSecret.Equal(r.ClientSecret)) {
 		sealedSec := tx.k.records.seal(bucketSecrets, keyb, pad(r.ClientSecret.Bytes()))
-		if err := tx.btx.Bucket(bucketSecrets).Put(keyb, sealedSec); err != nil {
-			return err
-		}
+		tx.put(bucketSecrets, keyb, sealedSec)
 		secTag = tagOf(sealedSec)
 	}
 	mt := tagOf(sealedMeta)
@@ -631,15 +683,12 @@ func (tx *Tx) Delete(id string) error {
 	if !ok {
 		return fmt.Errorf("record %s: %w", id, ErrNotFound)
 	}
-	old, err := tx.openMeta(keyb, tx.btx.Bucket(bucketRecords).Get(keyb), ev)
+	old, err := tx.openMeta(keyb, tx.get(bucketRecords, keyb), ev)
 	if err != nil {
 		return err
 	}
-	for _, b := range [][]byte{bucketRecords, bucketSecrets} {
-		if err := tx.btx.Bucket(b).Delete(keyb); err != nil {
-			return err
-		}
-	}
+	tx.del(bucketRecords, keyb)
+	tx.del(bucketSecrets, keyb)
 	if err := tx.setEntry(kindRecord, key, ""); err != nil {
 		return err
 	}
@@ -657,12 +706,15 @@ func (tx *Tx) Delete(id string) error {
 // finish seals the changed index pages and a new root with the next
 // generation, if anything changed.
 func (tx *Tx) finish() error {
+	if err := tx.flush(); err != nil {
+		return err
+	}
 	if !tx.dirty {
 		return nil
 	}
 	index := tx.btx.Bucket(bucketIndex)
 	dirtyMids := map[int]bool{}
-	for n := range tx.dirtyLeaves {
+	for _, n := range slices.Sorted(maps.Keys(tx.dirtyLeaves)) {
 		l := tx.leaves[n]
 		m := tx.mids[n/leavesPerMid]
 		key := leafKey(n)
@@ -680,7 +732,7 @@ func (tx *Tx) finish() error {
 		}
 		dirtyMids[n/leavesPerMid] = true
 	}
-	for n := range dirtyMids {
+	for _, n := range slices.Sorted(maps.Keys(dirtyMids)) {
 		m := tx.mids[n]
 		key := midKey(n)
 		if m.empty() {
