@@ -125,6 +125,7 @@ func TestScript(t *testing.T) {
 			"holdlock":     cmdHoldLock,
 			"filemode":     cmdFileMode,
 			"truncatefile": cmdTruncate,
+			"islink":       cmdIsLink,
 			"rawvault":     cmdRawVault,
 			"killagent":    cmdKillAgent,
 			"stopagent":    cmdStopAgent,
@@ -177,6 +178,18 @@ func cmdFileMode(ts *testscript.TestScript, neg bool, args []string) {
 	got := uint64(fi.Mode().Perm())
 	if (got == want) == neg {
 		ts.Fatalf("%s has mode %o, want %s%o", args[1], got, map[bool]string{true: "not ", false: ""}[neg], want)
+	}
+}
+
+// islink PATH: PATH is a symbolic link.
+func cmdIsLink(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: islink PATH")
+	}
+	fi, err := os.Lstat(ts.MkAbs(args[0]))
+	ts.Check(err)
+	if (fi.Mode()&os.ModeSymlink != 0) == neg {
+		ts.Fatalf("%s: symbolic link is %v", args[0], !neg)
 	}
 }
 

@@ -24,8 +24,8 @@ import (
 // instead of silently showing an older vault.
 //
 // Branch pages hold only keys (record ids, index page numbers, blob
-// names), never values; they are left alone, which keeps an add within its
-// write budget.
+// names), and old free-page lists only page numbers, never values; they
+// are left alone, which saves writes on every add.
 
 // Offsets in bbolt's on-disk format (go.etcd.io/bbolt/internal/common).
 const (
@@ -134,7 +134,7 @@ func wipeFile(path string) error {
 		if isZero(page) {
 			continue
 		}
-		if binary.LittleEndian.Uint64(page) == id && binary.LittleEndian.Uint16(page[8:]) == branchPageFlag {
+		if flags := binary.LittleEndian.Uint16(page[8:]); binary.LittleEndian.Uint64(page) == id && (flags == branchPageFlag || flags == freelistFlag) {
 			continue
 		}
 		if _, err := f.WriteAt(zero, off); err != nil {
