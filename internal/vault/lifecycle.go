@@ -56,57 +56,53 @@ func (v *Vault) RotateKeys(passphrase []byte, workFactor int) error {
 		}
 	}
 	oldKeys, oldID, oldWrapped := v.keys, v.identity, v.dataKey
-	var gen uint64
-	err = v.guard(func() error {
-		return v.db.Update(func(btx *bolt.Tx) error {
-			tx := newTx(v, btx, oldKeys)
-			recs, err := tx.Records()
-			if err != nil {
-				return err
-			}
-			blobs := map[string][]byte{}
-			var names []string
-			if err := btx.Bucket(bucketData).ForEach(func(k, _ []byte) error {
-				names = append(names, string(k))
-				return nil
-			}); err != nil {
-				return err
-			}
-			for _, name := range names {
-				if blobs[name], err = tx.Blob(name); err != nil {
-					return err
-				}
-			}
-			for _, b := range [][]byte{bucketRecords, bucketSecrets, bucketIndex, bucketData} {
-				if err := btx.DeleteBucket(b); err != nil {
-					return err
-				}
-			}
-			if err := createBuckets(btx); err != nil {
-				return err
-			}
-			if err := ks.store(v, btx, v.vaultID); err != nil {
-				return err
-			}
-			nt := newTx(v, btx, v.keys)
-			nt.root = &root{generation: tx.root.generation}
-			for _, r := range recs {
-				if err := nt.Put(r); err != nil {
-					return err
-				}
-			}
-			for _, name := range names {
-				if err := nt.PutBlob(name, blobs[name]); err != nil {
-					return err
-				}
-			}
-			nt.dirty = true
-			if err := nt.finish(); err != nil {
-				return err
-			}
-			gen = nt.committed
+	gen, err := v.commit(func(tx *Tx) error {
+		btx := tx.btx
+		recs, err := tx.Records()
+		if err != nil {
+			return err
+		}
+		blobs := map[string][]byte{}
+		var names []string
+		if err := btx.Bucket(bucketData).ForEach(func(k, _ []byte) error {
+			names = append(names, string(k))
 			return nil
-		})
+		}); err != nil {
+			return err
+		}
+		for _, name := range names {
+			if blobs[name], err = tx.Blob(name); err != nil {
+				return err
+			}
+		}
+		for _, b := range [][]byte{bucketRecords, bucketSecrets, bucketIndex, bucketData} {
+			if err := btx.DeleteBucket(b); err != nil {
+				return err
+			}
+		}
+		if err := createBuckets(btx); err != nil {
+			return err
+		}
+		if err := ks.store(v, btx, v.vaultID); err != nil {
+			return err
+		}
+		// Everything is written again, under the new keys, from an empty
+		// index; the generation keeps growing.
+		gen := tx.root.generation
+		*tx = *newTx(v, btx, v.keys)
+		tx.root = &root{generation: gen}
+		for _, r := range recs {
+			if err := tx.Put(r); err != nil {
+				return err
+			}
+		}
+		for _, name := range names {
+			if err := tx.PutBlob(name, blobs[name]); err != nil {
+				return err
+			}
+		}
+		tx.dirty = true
+		return nil
 	})
 	if err != nil {
 		v.keys, v.identity, v.dataKey = oldKeys, oldID, oldWrapped

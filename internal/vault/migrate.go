@@ -45,46 +45,39 @@ func (v *Vault) upgrade(id *age.X25519Identity, dataKey, vaultID []byte) error {
 	if v.seen, err = readGeneration(v.stateDir, vaultID); err != nil {
 		return err
 	}
-	var gen uint64
-	err = v.guard(func() error {
-		return v.db.Update(func(btx *bolt.Tx) error {
-			old, err := readFormat1(btx, k1)
-			if err != nil {
+	gen, err := v.commit(func(tx *Tx) error {
+		btx := tx.btx
+		old, err := readFormat1(btx, k1)
+		if err != nil {
+			return err
+		}
+		for _, b := range [][]byte{bucketRecords, bucketData} {
+			if err := btx.DeleteBucket(b); err != nil {
 				return err
 			}
-			for _, b := range [][]byte{bucketRecords, bucketData} {
-				if err := btx.DeleteBucket(b); err != nil {
-					return err
-				}
-			}
-			meta := btx.Bucket(bucketMeta)
-			if err := meta.Delete(keyCatalog); err != nil {
+		}
+		meta := btx.Bucket(bucketMeta)
+		if err := meta.Delete(keyCatalog); err != nil {
+			return err
+		}
+		if err := createBuckets(btx); err != nil {
+			return err
+		}
+		if err := meta.Put(keyFormat, []byte(formatV2)); err != nil {
+			return err
+		}
+		tx.root = &root{}
+		for _, r := range old.records {
+			if err := tx.Put(r); err != nil {
 				return err
 			}
-			if err := createBuckets(btx); err != nil {
+		}
+		for name, b := range old.blobs {
+			if err := tx.PutBlob(name, b); err != nil {
 				return err
 			}
-			if err := meta.Put(keyFormat, []byte(formatV2)); err != nil {
-				return err
-			}
-			tx := newTx(v, btx, k2)
-			tx.root = &root{}
-			for _, r := range old.records {
-				if err := tx.Put(r); err != nil {
-					return err
-				}
-			}
-			for name, b := range old.blobs {
-				if err := tx.PutBlob(name, b); err != nil {
-					return err
-				}
-			}
-			if err := tx.finish(); err != nil {
-				return err
-			}
-			gen = tx.committed
-			return nil
-		})
+		}
+		return nil
 	})
 	if err != nil {
 		v.keys = nil

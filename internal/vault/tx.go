@@ -128,8 +128,22 @@ func (v *Vault) Update(fn func(*Tx) error) error {
 			return err
 		}
 	}
-	var gen uint64
-	err := v.guard(func() error {
+	gen, err := v.commit(fn)
+	if err != nil {
+		return err
+	}
+	if err := v.wipe(); err != nil {
+		return err
+	}
+	return v.remember(gen)
+}
+
+// commit runs fn in one bbolt write transaction, guarded against damaged
+// files, then seals the changed index pages and the root, and returns the
+// new generation (0 when nothing changed). fn may replace the Tx's keys or
+// root before it writes.
+func (v *Vault) commit(fn func(*Tx) error) (gen uint64, err error) {
+	err = v.guard(func() error {
 		return v.db.Update(func(btx *bolt.Tx) error {
 			tx := newTx(v, btx, v.keys)
 			if err := fn(tx); err != nil {
@@ -142,13 +156,7 @@ func (v *Vault) Update(fn func(*Tx) error) error {
 			return nil
 		})
 	})
-	if err != nil {
-		return err
-	}
-	if err := v.wipe(); err != nil {
-		return err
-	}
-	return v.remember(gen)
+	return gen, err
 }
 
 // Now returns the vault's clock reading.

@@ -247,35 +247,24 @@ func Create(path string, o CreateOptions) (v *Vault, err error) {
 		return v, err
 	}
 	pubJSON, _ := json.Marshal(pub)
-	var gen uint64
-	err = v.guard(func() error {
-		return db.Update(func(btx *bolt.Tx) error {
-			meta, err := btx.CreateBucket(bucketMeta)
-			if err != nil {
+	gen, err := v.commit(func(tx *Tx) error {
+		meta, err := tx.btx.CreateBucket(bucketMeta)
+		if err != nil {
+			return err
+		}
+		for _, kv := range [][2][]byte{{keyFormat, []byte(formatV2)}, {keyVaultID, vaultID}, {keyPublicKeys, pubJSON}} {
+			if err := meta.Put(kv[0], kv[1]); err != nil {
 				return err
 			}
-			for _, kv := range [][2][]byte{{keyFormat, []byte(formatV2)}, {keyVaultID, vaultID}, {keyPublicKeys, pubJSON}} {
-				if err := meta.Put(kv[0], kv[1]); err != nil {
-					return err
-				}
-			}
-			if err := createBuckets(btx); err != nil {
-				return err
-			}
-			if err := ks.store(v, btx, vaultID); err != nil {
-				return err
-			}
-			tx := newTx(v, btx, v.keys)
-			tx.root = &root{}
-			if err := tx.PutJSON(blobProfile, profile); err != nil {
-				return err
-			}
-			if err := tx.finish(); err != nil {
-				return err
-			}
-			gen = tx.committed
-			return nil
-		})
+		}
+		if err := createBuckets(tx.btx); err != nil {
+			return err
+		}
+		if err := ks.store(v, tx.btx, vaultID); err != nil {
+			return err
+		}
+		tx.k, tx.root = v.keys, &root{}
+		return tx.PutJSON(blobProfile, profile)
 	})
 	if err != nil {
 		return v, err
