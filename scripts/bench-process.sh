@@ -8,9 +8,11 @@ runs=${1:-30}
 [ $# -gt 0 ] && shift
 sizes=${*:-1000 10000 100000}
 cd "$(dirname "$0")/.."
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
 for n in $sizes; do
 	echo "== $n records"
-	MYSAFE_BENCH_RECORDS=$n go test -run '^$' -bench 'Process' -benchtime "${runs}x" -timeout 60m ./internal/cli/ |
+	MYSAFE_BENCH_DIR=$dir MYSAFE_BENCH_RECORDS=$n go test -run '^$' -bench 'Process' -benchtime "${runs}x" -timeout 60m ./internal/cli/ |
 		grep '^Benchmark'
 done
 echo "== bytes written to the vault file by one add, in-process"
