@@ -570,3 +570,51 @@ func TestDamagedFilesNeverPanic(t *testing.T) {
 	}
 	t.Logf("%d damaged files tried", n)
 }
+
+// TestListedRecordsKeepTheirSecret: a record from List carries no client
+// secret; putting it back keeps the stored one, and a new one set on it is
+// stored.
+func TestListedRecordsKeepTheirSecret(t *testing.T) {
+	v, _, _ := stateVault(t)
+	add(t, v, rec("alpha", "a"))
+	add(t, v, rec("beta", "b"))
+	err := v.Update(func(tx *Tx) error {
+		recs, err := tx.List()
+		if err != nil {
+			return err
+		}
+		for _, r := range recs {
+			if !r.ClientSecret.IsZero() {
+				return fmt.Errorf("List returned a client secret")
+			}
+			r.Notes = "listed"
+			if r.Name == "beta" {
+				r.ClientSecret = secret.NewValue("new beta secret")
+			}
+			// A lookup in between must not fill in the old secret.
+			if _, err := tx.Find(r.Identifier); err != nil {
+				return err
+			}
+			if err := tx.Put(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = v.View(func(tx *Tx) error {
+		a, b := mustFind(tx, "alpha"), mustFind(tx, "beta")
+		if a.ClientSecret.Reveal() != "s3cret-alpha" || a.Notes != "listed" {
+			return fmt.Errorf("alpha: %q %q", a.ClientSecret.Reveal(), a.Notes)
+		}
+		if b.ClientSecret.Reveal() != "new beta secret" || b.Notes != "listed" {
+			return fmt.Errorf("beta: %q %q", b.ClientSecret.Reveal(), b.Notes)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -349,16 +349,15 @@ func (tx *Tx) record(key string) (*secret.Record, error) {
 		}
 		return nil, err
 	}
-	r, cached := tx.records[id]
-	if !cached {
-		if r, err = tx.openMeta([]byte(key), tx.get(bucketRecords, []byte(key)), ev); err != nil {
-			return nil, err
-		}
+	// A copy handed out by List is left alone (its holder may be changing
+	// it); the full record replaces it in the cache.
+	r, err := tx.openMeta([]byte(key), tx.get(bucketRecords, []byte(key)), ev)
+	if err != nil {
+		return nil, err
 	}
 	if err := tx.openSecret(r, ev); err != nil {
 		return nil, err
 	}
-	delete(tx.metaOnly, r)
 	tx.records[id] = r
 	return r, nil
 }
@@ -566,24 +565,14 @@ func (tx *Tx) Put(r *secret.Record) error {
 		return err
 	}
 	if exists {
-		if keepSecret {
-			old, err = tx.openMeta(keyb, tx.get(bucketRecords, keyb), ev)
-		} else {
-			old, err = tx.record(key)
-		}
-		if err != nil {
+		// The stored version, read afresh: r may be the transaction's own
+		// cached copy, already changed by the caller.
+		if old, err = tx.openMeta(keyb, tx.get(bucketRecords, keyb), ev); err != nil {
 			return err
 		}
-		if old == r {
-			// The caller changed the cached copy itself: reread the stored one.
-			delete(tx.records, r.ID)
-			if old, err = tx.openMeta(keyb, tx.get(bucketRecords, keyb), ev); err != nil {
+		if !keepSecret {
+			if err := tx.openSecret(old, ev); err != nil {
 				return err
-			}
-			if !keepSecret {
-				if err := tx.openSecret(old, ev); err != nil {
-					return err
-				}
 			}
 		}
 	} else if keepSecret {
