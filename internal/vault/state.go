@@ -86,10 +86,9 @@ func updateGeneration(dir string, vaultID []byte, change func(uint64) uint64) er
 	if gen == old && len(b) > 0 {
 		return nil
 	}
+	// Not synced: a crash may cost the guard its last step or two, which
+	// is not worth a disk flush on every command.
 	if _, err := f.WriteAt([]byte(fmt.Sprintf("%020d\n", gen)), 0); err != nil {
-		return fmt.Errorf("rollback guard: %w", err)
-	}
-	if err := f.Sync(); err != nil {
 		return fmt.Errorf("rollback guard: %w", err)
 	}
 	return nil
