@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -158,7 +159,13 @@ func claimNew(tx *vault.Tx, r *secret.Record) error {
 	if err != nil {
 		return err
 	}
-	now := tx.Now()
+	claim(r, p, pub, tx.Now())
+	return nil
+}
+
+// claim is claimNew with the profile and public keys already read, for
+// callers that claim many records in one transaction.
+func claim(r *secret.Record, p *vault.Profile, pub vault.PublicKeys, now time.Time) {
 	r.Owner, r.Permission, r.Revision = p.Owner, secret.PermOwner, 1
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = now
@@ -167,7 +174,6 @@ func claimNew(tx *vault.Tx, r *secret.Record) error {
 		r.UpdatedAt = now
 	}
 	r.Access = []secret.Access{{Name: p.Owner, Recipient: pub.Sharing, Permission: secret.PermOwner, GrantedAt: now}}
-	return nil
 }
 
 func printSaved(io *term.IOStreams, r *secret.Record, asJSON bool) error {

@@ -81,7 +81,7 @@ func exitCode(err error) int {
 		errors.Is(err, vault.ErrNotFound):
 		return ExitNotFound
 	case errors.Is(err, errLocked), errors.Is(err, vault.ErrLocked), errors.Is(err, vault.ErrTampered),
-		errors.Is(err, vault.ErrNotVault):
+		errors.Is(err, vault.ErrNotVault), errors.Is(err, vault.ErrDamaged):
 		return ExitLocked
 	}
 	return ExitFailure
@@ -96,6 +96,12 @@ func hintFor(err error) string {
 	switch {
 	case errors.Is(err, vault.ErrNoVault):
 		return "create one with `mysafe init`, or point --vault / MYSAFE_VAULT at an existing vault"
+	case errors.Is(err, vault.ErrRollback):
+		return "if you restored a backup or an older copy on purpose, accept it with `mysafe check --accept-rollback`; otherwise restore your latest backup"
+	case errors.Is(err, vault.ErrDamaged), errors.Is(err, vault.ErrTampered):
+		return "run `mysafe check` for details, and restore your latest backup (`mysafe backup`) if it fails"
+	case errors.Is(err, vault.ErrInUse):
+		return "try again when it has finished, or raise the lock_timeout setting"
 	case errors.Is(err, term.ErrNoTerminal):
 		return "run it at a terminal, or give the value through a flag, a file or stdin (see --help)"
 	}

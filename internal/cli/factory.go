@@ -70,18 +70,34 @@ var errNoUnlockSource = fmt.Errorf("%w: cannot ask for the passphrase (no termin
 const unlockHint = "set MYSAFE_PASSPHRASE_FILE or MYSAFE_PASSPHRASE, or MYSAFE_IDENTITY / MYSAFE_IDENTITY_FILE (from `mysafe identity export`)"
 
 func (f *Factory) vaultOptions(readOnly bool) vault.Options {
-	return vault.Options{ReadOnly: readOnly, LockTimeout: f.LockTimeout, Now: f.Now}
+	timeout := f.LockTimeout
+	if timeout == 0 {
+		timeout = f.cfg.LockTimeout
+	}
+	return vault.Options{ReadOnly: readOnly, LockTimeout: timeout, Now: f.Now, StateDir: f.cfg.StateDir}
 }
 
 // OpenVault opens the configured vault and unlocks it. readOnly takes a
-// shared lock, so several readers can run at once.
+// shared lock, so several readers can run at once. For writing, the vault
+// is unlocked (scrypt takes about a second) under the shared lock, and the
+// exclusive lock is taken only then, so writers do not queue behind each
+// other's key derivation.
 func (f *Factory) OpenVault(readOnly bool) (*vault.Vault, error) {
-	v, err := vault.Open(f.cfg.VaultPath, f.vaultOptions(readOnly))
+	v, err := vault.Open(f.cfg.VaultPath, f.vaultOptions(true))
 	if err != nil {
 		return nil, err
 	}
 	if f.identity == "" || v.UnlockWithIdentity(f.identity) != nil {
 		if err := f.unlock(v); err != nil {
+			v.Close()
+			return nil, err
+		}
+	}
+	if old := v.UpgradedFrom(); old != "" {
+		f.chatter("mysafe: note: upgraded the vault to format 2; the previous file is kept at %s until `mysafe check` confirms the upgrade", old)
+	}
+	if !readOnly {
+		if err := v.Reopen(false); err != nil {
 			v.Close()
 			return nil, err
 		}

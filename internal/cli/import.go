@@ -342,10 +342,17 @@ func importEntries(o *ImportOptions, entries []importer.Entry) error {
 		show = func(int, int) {}
 	}
 	err := o.F.Update(func(tx *vault.Tx) error {
+		p, err := tx.Profile()
+		if err != nil {
+			return err
+		}
+		pub, err := tx.PublicKeys()
+		if err != nil {
+			return err
+		}
+		now := tx.Now()
 		for i, e := range valid {
-			if err := claimNew(tx, e.Record); err != nil {
-				return err
-			}
+			claim(e.Record, p, pub, now)
 			if err := tx.Put(e.Record); err != nil {
 				return err
 			}

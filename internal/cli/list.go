@@ -56,7 +56,7 @@ func listRun(o *ListOptions) error {
 	}
 	var recs []*secret.Record
 	if err := o.F.View(func(tx *vault.Tx) error {
-		all, err := tx.Records()
+		all, err := tx.List()
 		recs = filterRecords(all, o.Tags, o.Search, o.Shared)
 		return err
 	}); err != nil {

@@ -14,6 +14,7 @@ import (
 type PasswdOptions struct {
 	F              *Factory
 	PassphraseFile string
+	Rotate         bool
 }
 
 // NewCmdPasswd builds `mysafe passwd`.
@@ -25,8 +26,12 @@ func NewCmdPasswd(f *Factory, runF func(*PasswdOptions) error) *cobra.Command {
 		Long: `Change the passphrase. The vault is unlocked as usual (current passphrase
 or identity); the new passphrase is asked twice at the terminal, or read from
 --new-passphrase-file. Records are not re-encrypted, and an exported identity
-keeps working.`,
-		Example: "  mysafe passwd\n  mysafe passwd --new-passphrase-file ./new-pass.txt",
+keeps working. The identity sealed under the old passphrase is erased from
+the file; a passwd that fails leaves the old passphrase working.
+
+--rotate also replaces the vault's keys, as ` + "`mysafe rotate-keys`" + ` does: every
+record is re-encrypted and identities exported before stop working.`,
+		Example: "  mysafe passwd\n  mysafe passwd --new-passphrase-file ./new-pass.txt\n  mysafe passwd --rotate",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -36,6 +41,7 @@ keeps working.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.PassphraseFile, "new-passphrase-file", "", "read the new passphrase from `FILE`")
+	cmd.Flags().BoolVar(&opts.Rotate, "rotate", false, "also replace the vault identity and data key, re-encrypting every record")
 	return cmd
 }
 
@@ -58,7 +64,7 @@ func passwdRun(o *PasswdOptions) error {
 	} else if !f.IO.CanPrompt() {
 		return usageErr("no terminal to ask for the new passphrase; use --new-passphrase-file")
 	}
-	v, err := f.OpenVault(false)
+	v, err := f.OpenVault(true)
 	if err != nil {
 		return err
 	}
@@ -70,6 +76,13 @@ func passwdRun(o *PasswdOptions) error {
 			}
 			return usageErr(err.Error())
 		}
+	}
+	if o.Rotate {
+		if err := v.RotateKeys(pass, f.ScryptWorkFactor); err != nil {
+			return err
+		}
+		f.chatter("Passphrase changed and keys rotated. " + rotatedNote)
+		return nil
 	}
 	if err := v.ChangePassphrase(pass, f.ScryptWorkFactor); err != nil {
 		return err

@@ -81,12 +81,16 @@ func openReveal(f *Factory, ref, field string) (*revealing, error) {
 		return nil, err
 	}
 	rv := &revealing{writable: true}
-	v, err := f.OpenVault(false)
-	if errors.Is(err, fs.ErrPermission) {
+	v, err := f.OpenVault(true)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.Reopen(false); errors.Is(err, fs.ErrPermission) {
 		rv.writable = false
-		v, err = f.OpenVault(true)
+		err = v.Reopen(true)
 	}
 	if err != nil {
+		v.Close()
 		return nil, err
 	}
 	rv.v = v

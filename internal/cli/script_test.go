@@ -112,15 +112,23 @@ func TestScript(t *testing.T) {
 				return ferr
 			}
 			e.Setenv("FIXTURES", fixtures)
+			// A vault in format 1, for the upgrade.
+			format1, ferr := filepath.Abs(filepath.Join("..", "vault", "testdata", "format1"))
+			if ferr != nil {
+				return ferr
+			}
+			e.Setenv("FORMAT1", format1)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits":     cmdExits,
-			"holdlock":  cmdHoldLock,
-			"filemode":  cmdFileMode,
-			"rawvault":  cmdRawVault,
-			"killagent": cmdKillAgent,
-			"stopagent": cmdStopAgent,
+			"exits":        cmdExits,
+			"holdlock":     cmdHoldLock,
+			"filemode":     cmdFileMode,
+			"truncatefile": cmdTruncate,
+			"islink":       cmdIsLink,
+			"rawvault":     cmdRawVault,
+			"killagent":    cmdKillAgent,
+			"stopagent":    cmdStopAgent,
 		},
 	})
 }
@@ -171,6 +179,28 @@ func cmdFileMode(ts *testscript.TestScript, neg bool, args []string) {
 	if (got == want) == neg {
 		ts.Fatalf("%s has mode %o, want %s%o", args[1], got, map[bool]string{true: "not ", false: ""}[neg], want)
 	}
+}
+
+// islink PATH: PATH is a symbolic link.
+func cmdIsLink(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: islink PATH")
+	}
+	fi, err := os.Lstat(ts.MkAbs(args[0]))
+	ts.Check(err)
+	if (fi.Mode()&os.ModeSymlink != 0) == neg {
+		ts.Fatalf("%s: symbolic link is %v", args[0], !neg)
+	}
+}
+
+// truncatefile PATH SIZE: cut a file short, as a full disk or a bad copy could.
+func cmdTruncate(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: truncatefile PATH SIZE")
+	}
+	n, err := strconv.ParseInt(args[1], 10, 64)
+	ts.Check(err)
+	ts.Check(os.Truncate(ts.MkAbs(args[0]), n))
 }
 
 // rawvault swap PATH ID1 ID2 | save PATH ID FILE | restore PATH ID FILE:

@@ -115,7 +115,7 @@ type TagCount struct {
 func tagsRun(o *TagsOptions) error {
 	counts := map[string]*TagCount{}
 	err := o.F.View(func(tx *vault.Tx) error {
-		recs, err := tx.Records()
+		recs, err := tx.List()
 		for _, r := range recs {
 			for _, t := range r.Tags {
 				k := strings.ToLower(t)

@@ -22,11 +22,16 @@ type Config struct {
 	ClipboardClearAfter time.Duration // clipboard.clear_after
 	NoInput             bool          // no_input: never prompt
 	IdentityFile        string        // identity_file: unlock with this identity file
+	LockTimeout         time.Duration // lock_timeout: how long to wait for another mysafe process
+	StateDir            string        // where mysafe keeps what it remembers about vaults (not a setting)
 	ConfigFile          string        // the file that was read, if any
 }
 
 // Defaults for settings that have one.
-const DefaultClearAfter = 45 * time.Second
+const (
+	DefaultClearAfter  = 45 * time.Second
+	DefaultLockTimeout = 10 * time.Second
+)
 
 // Env looks up an environment variable.
 type Env func(string) string
@@ -44,6 +49,21 @@ func dataHome(env Env) (string, error) {
 		}
 	}
 	return filepath.Join(home, ".local", "share"), nil
+}
+
+// stateHome is $XDG_STATE_HOME, or ~/.local/state.
+func stateHome(env Env) (string, error) {
+	if d := env("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
+		return d, nil
+	}
+	home := env("HOME")
+	if home == "" {
+		var err error
+		if home, err = os.UserHomeDir(); err != nil {
+			return "", errors.New("cannot find a home directory for mysafe's state; set XDG_STATE_HOME")
+		}
+	}
+	return filepath.Join(home, ".local", "state"), nil
 }
 
 func configHome(env Env) string {
@@ -65,6 +85,7 @@ func Load(flags *pflag.FlagSet, env Env) (*Config, error) {
 	v.SetConfigType("yaml")
 	v.SetDefault("clipboard.clear_after", DefaultClearAfter.String())
 	v.SetDefault("no_input", false)
+	v.SetDefault("lock_timeout", DefaultLockTimeout.String())
 
 	flagOf := map[string]string{"vault": "vault", "no_input": "no-input"}
 	for key, flag := range flagOf {
@@ -75,11 +96,11 @@ func Load(flags *pflag.FlagSet, env Env) (*Config, error) {
 		}
 	}
 	// MYSAFE_VAULT, MYSAFE_CLIPBOARD_CLEAR_AFTER, MYSAFE_NO_INPUT,
-	// MYSAFE_IDENTITY_FILE, read through env rather than viper's own view
+	// MYSAFE_IDENTITY_FILE, MYSAFE_LOCK_TIMEOUT, read through env rather than viper's own view
 	// of the process environment, so that what the caller passes is all
 	// there is. A value set here overrides the file and the defaults but
 	// not a flag given on the command line.
-	for _, key := range []string{"vault", "clipboard.clear_after", "no_input", "identity_file"} {
+	for _, key := range []string{"vault", "clipboard.clear_after", "no_input", "identity_file", "lock_timeout"} {
 		val := env(EnvName(key))
 		if val == "" {
 			continue
@@ -135,6 +156,14 @@ func Load(flags *pflag.FlagSet, env Env) (*Config, error) {
 		return nil, fmt.Errorf("no_input: %q is not true or false", s)
 	}
 	c.IdentityFile = expandHome(v.GetString("identity_file"), env)
+	if c.LockTimeout, err = parseDuration(v.GetString("lock_timeout")); err != nil {
+		return nil, fmt.Errorf("lock_timeout: %v", err)
+	}
+	state, err := stateHome(env)
+	if err != nil {
+		return nil, err
+	}
+	c.StateDir = filepath.Join(state, "mysafe")
 	return c, nil
 }
 

@@ -301,7 +301,7 @@ func checkIdentifiers(entries []Entry) {
 		if id == "" {
 			continue
 		}
-		k := strings.ToLower(strings.ToUpper(id))
+		k := secret.FoldIdentifier(id)
 		if j, ok := first[k]; ok {
 			entries[i].Problems = append(entries[i].Problems, &secret.FieldError{Field: "identifier",
 				Msg: fmt.Sprintf("%q is also the identifier of %s", id, entries[j].Where)})

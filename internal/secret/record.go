@@ -228,6 +228,21 @@ func HasTag(tags []string, t string) bool {
 // exist: a user typing either one must reach one record.
 func SameIdentifier(a, b string) bool { return a != "" && strings.EqualFold(a, b) }
 
+// FoldIdentifier maps an identifier to one spelling of its case-insensitive
+// class: SameIdentifier(a, b) implies FoldIdentifier(a) == FoldIdentifier(b),
+// so the fold can key a map or a lookup hint.
+func FoldIdentifier(s string) string {
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		b = utf8.AppendRune(b, least)
+	}
+	return string(b)
+}
+
 func checkLine(field, v string, max int, required bool) error {
 	if required && strings.TrimSpace(v) == "" {
 		return &FieldError{Field: field, Msg: "required"}

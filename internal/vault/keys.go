@@ -2,6 +2,7 @@ package vault
 
 import (
 	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
@@ -10,80 +11,161 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
-// keys are the symmetric keys derived once per unlock. Records are sealed
-// with XChaCha20-Poly1305 rather than with one age file each: age spends an
-// X25519 operation (about a hundred microseconds) per file, which would make
-// listing ten thousand records take more than a second, while an AEAD open of
-// a small record costs well under a microsecond. age still guards the root:
-// the data key is an age file encrypted to the vault identity.
+// keys are the symmetric keys derived once per unlock, one per purpose, so
+// that a value sealed for one purpose (a record, an index page, a blob, the
+// root) never opens as another. Values are sealed with XChaCha20-Poly1305
+// rather than with one age file each: age spends an X25519 operation per
+// file, while an AEAD open of a small value costs well under a microsecond.
+// age still guards the top: the data key is an age file encrypted to the
+// vault identity.
 type keys struct {
 	vaultID []byte
-	aead    cipherAEAD
+	records sealer // record metadata and client secrets
+	index   sealer // index leaves and middle pages
+	blobs   sealer // named blobs (profile, contacts, ...)
+	root    sealer // the root
+	lookup  []byte // HMAC key of the lookup hints
 }
 
-type cipherAEAD interface {
-	Seal(dst, nonce, plaintext, additionalData []byte) []byte
-	Open(dst, nonce, ciphertext, additionalData []byte) ([]byte, error)
-	NonceSize() int
-	Overhead() int
+// sealer is one purpose's AEAD.
+type sealer struct {
+	aead interface {
+		Seal(dst, nonce, plaintext, additionalData []byte) []byte
+		Open(dst, nonce, ciphertext, additionalData []byte) ([]byte, error)
+		Overhead() int
+	}
+	vaultID []byte
 }
+
+// Key labels. Changing one makes every vault unreadable.
+const (
+	labelRecords = "mysafe v2 records"
+	labelIndex   = "mysafe v2 index"
+	labelBlobs   = "mysafe v2 blobs"
+	labelRoot    = "mysafe v2 root"
+	labelLookup  = "mysafe v2 lookup"
+)
 
 // deriveKeys mixes the age-protected data key with the identity itself, so
 // that knowing the vault's public key (enough to write a new age file for
-// it) is not enough to forge a data key that yields valid records.
+// it) is not enough to forge a data key that yields valid values.
 func deriveKeys(vaultID, dataKey []byte, identity string) (*keys, error) {
+	prk, err := extract(vaultID, dataKey, identity)
+	if err != nil {
+		return nil, err
+	}
+	k := &keys{vaultID: vaultID}
+	for _, p := range []struct {
+		s     *sealer
+		label string
+	}{{&k.records, labelRecords}, {&k.index, labelIndex}, {&k.blobs, labelBlobs}, {&k.root, labelRoot}} {
+		key, err := hkdf.Expand(sha256.New, prk, p.label, chacha20poly1305.KeySize)
+		if err != nil {
+			return nil, err
+		}
+		aead, err := chacha20poly1305.NewX(key)
+		if err != nil {
+			return nil, err
+		}
+		*p.s = sealer{aead: aead, vaultID: vaultID}
+	}
+	if k.lookup, err = hkdf.Expand(sha256.New, prk, labelLookup, 32); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+func extract(vaultID, dataKey []byte, identity string) ([]byte, error) {
 	ikm := make([]byte, 0, len(dataKey)+len(identity))
 	ikm = append(ikm, dataKey...)
 	ikm = append(ikm, identity...)
-	prk, err := hkdf.Extract(sha256.New, ikm, vaultID)
-	if err != nil {
-		return nil, err
-	}
-	rk, err := hkdf.Expand(sha256.New, prk, "mysafe v1 record key", chacha20poly1305.KeySize)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := chacha20poly1305.NewX(rk)
-	if err != nil {
-		return nil, err
-	}
-	return &keys{vaultID: vaultID, aead: aead}, nil
+	return hkdf.Extract(sha256.New, ikm, vaultID)
 }
 
 // ad builds the associated data that binds a sealed value to its place: the
 // vault, the bucket and the key. A value moved to another key, another bucket
 // or another vault fails to open.
-func (k *keys) ad(bucket, key []byte) []byte {
-	ad := make([]byte, 0, 16+len(k.vaultID)+len(bucket)+len(key)+2)
-	ad = append(ad, "mysafe v1"...)
+func (s *sealer) ad(bucket, key []byte) []byte {
+	ad := make([]byte, 0, 16+len(s.vaultID)+len(bucket)+len(key)+2)
+	ad = append(ad, "mysafe v2"...)
 	ad = append(ad, 0)
-	ad = append(ad, k.vaultID...)
+	ad = append(ad, s.vaultID...)
 	ad = append(ad, bucket...)
 	ad = append(ad, 0)
 	ad = append(ad, key...)
 	return ad
 }
 
-func (k *keys) seal(bucket, key, plaintext []byte) []byte {
-	nonce := make([]byte, chacha20poly1305.NonceSizeX, chacha20poly1305.NonceSizeX+len(plaintext)+k.aead.Overhead())
+// seal encrypts plaintext for bucket/key with a fresh random nonce, which
+// comes first in the result. Its first tagLen bytes are the value's tag.
+func (s *sealer) seal(bucket, key, plaintext []byte) []byte {
+	nonce := make([]byte, chacha20poly1305.NonceSizeX, chacha20poly1305.NonceSizeX+len(plaintext)+s.aead.Overhead())
 	if _, err := rand.Read(nonce); err != nil {
 		panic("mysafe: system random source failed: " + err.Error())
 	}
-	return k.aead.Seal(nonce, nonce, plaintext, k.ad(bucket, key))
+	return s.aead.Seal(nonce, nonce, plaintext, s.ad(bucket, key))
 }
 
 var errOpen = errors.New("authentication failed")
 
-func (k *keys) open(bucket, key, sealed []byte) ([]byte, error) {
-	if len(sealed) < chacha20poly1305.NonceSizeX+k.aead.Overhead() {
+func (s *sealer) open(bucket, key, sealed []byte) ([]byte, error) {
+	if len(sealed) < chacha20poly1305.NonceSizeX+s.aead.Overhead() {
 		return nil, errOpen
 	}
 	nonce, ct := sealed[:chacha20poly1305.NonceSizeX], sealed[chacha20poly1305.NonceSizeX:]
-	pt, err := k.aead.Open(nil, nonce, ct, k.ad(bucket, key))
+	pt, err := s.aead.Open(nil, nonce, ct, s.ad(bucket, key))
 	if err != nil {
 		return nil, errOpen
 	}
 	return pt, nil
+}
+
+// hint is the lookup key of a normalized identifier or name: an HMAC, so the
+// file does not show which records share a name, and nobody without the
+// vault's key can tell which name a hint stands for.
+func (k *keys) hint(kind byte, normalized string) string {
+	m := hmac.New(sha256.New, k.lookup)
+	m.Write([]byte{kind, 0})
+	m.Write([]byte(normalized))
+	return string(m.Sum(nil)[:hintLen])
+}
+
+const hintLen = 10
+
+// Size classes of padded plaintexts: a file reader learns the class of a
+// record, not its length.
+var sizeClasses = []int{64, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096}
+
+// pad appends 0x80 and zeros up to the next size class (multiples of 4096
+// above the last class).
+func pad(b []byte) []byte {
+	n := len(b) + 1
+	size := (n + 4095) / 4096 * 4096
+	for _, c := range sizeClasses {
+		if n <= c {
+			size = c
+			break
+		}
+	}
+	out := make([]byte, size)
+	copy(out, b)
+	out[len(b)] = 0x80
+	return out
+}
+
+var errPadding = errors.New("bad padding")
+
+func unpad(b []byte) ([]byte, error) {
+	for i := len(b) - 1; i >= 0; i-- {
+		switch b[i] {
+		case 0:
+			continue
+		case 0x80:
+			return b[:i], nil
+		}
+		break
+	}
+	return nil, errPadding
 }
 
 func newRandom(n int) []byte {

@@ -5,8 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"runtime"
-	"sync"
+	"maps"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -14,16 +14,81 @@ import (
 	"github.com/mysafe/mysafe/internal/secret"
 )
 
-// Tx is one bbolt transaction over an unlocked vault. The catalog is read
-// and checked against the file when the transaction first needs it; records
-// are decrypted only when asked for, and then cached for the transaction.
+// Tx is one bbolt transaction over an unlocked vault. Index pages and
+// records are read, checked and decrypted only when needed, and cached for
+// the transaction.
 type Tx struct {
-	v       *Vault
-	btx     *bolt.Tx
-	cat     *catalog
-	records map[string]*secret.Record // decrypted so far, by id
-	all     bool                      // every record is in records
-	dirty   bool
+	v      *Vault
+	btx    *bolt.Tx
+	k      *keys
+	root   *root
+	mids   map[int]*mid
+	leaves map[int]*leaf
+	// dirty index pages, written by finish
+	dirtyLeaves map[int]bool
+	records     map[string]*secret.Record // full records decrypted so far, by id
+	metaOnly    map[*secret.Record]bool   // records handed out without their client secret
+	dirty       bool
+	// allowRollback lets `check --accept-rollback` read a vault whose
+	// generation went backwards.
+	allowRollback bool
+	committed     uint64 // the generation finish wrote
+	// pending writes to the records and secrets buckets, by bucket and key
+	// (nil: delete). They reach bbolt in key order at the end: bbolt keeps
+	// the pages a transaction changes as sorted in-memory nodes, and
+	// inserting 100,000 random keys into one of them costs O(n^2).
+	pending map[string]map[string][]byte
+}
+
+func newTx(v *Vault, btx *bolt.Tx, k *keys) *Tx {
+	return &Tx{v: v, btx: btx, k: k, mids: map[int]*mid{}, leaves: map[int]*leaf{},
+		dirtyLeaves: map[int]bool{}, records: map[string]*secret.Record{}, metaOnly: map[*secret.Record]bool{},
+		pending: map[string]map[string][]byte{}}
+}
+
+// get reads a value, seeing this transaction's pending writes.
+func (tx *Tx) get(bucket, key []byte) []byte {
+	if v, ok := tx.pending[string(bucket)][string(key)]; ok {
+		return v
+	}
+	return tx.btx.Bucket(bucket).Get(key)
+}
+
+// put and del queue a write to the records or secrets bucket.
+func (tx *Tx) put(bucket, key, val []byte) {
+	m := tx.pending[string(bucket)]
+	if m == nil {
+		m = map[string][]byte{}
+		tx.pending[string(bucket)] = m
+	}
+	m[string(key)] = val
+}
+
+func (tx *Tx) del(bucket, key []byte) { tx.put(bucket, key, nil) }
+
+// flush writes the pending writes to bbolt, in key order.
+func (tx *Tx) flush() error {
+	for name, m := range tx.pending {
+		b := tx.btx.Bucket([]byte(name))
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			var err error
+			if v := m[k]; v == nil {
+				err = b.Delete([]byte(k))
+			} else {
+				err = b.Put([]byte(k), v)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		delete(tx.pending, name)
+	}
+	return nil
 }
 
 // View runs fn in a read-only transaction.
@@ -31,196 +96,426 @@ func (v *Vault) View(fn func(*Tx) error) error {
 	if v.keys == nil {
 		return ErrLocked
 	}
-	return v.db.View(func(btx *bolt.Tx) error { return fn(&Tx{v: v, btx: btx}) })
+	var seen uint64
+	err := v.guard(func() error {
+		return v.db.View(func(btx *bolt.Tx) error {
+			tx := newTx(v, btx, v.keys)
+			if err := fn(tx); err != nil {
+				return err
+			}
+			if tx.root != nil {
+				seen = tx.root.generation
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	return v.remember(seen)
 }
 
 // Update runs fn in a read-write transaction. If fn returns an error nothing
-// is written.
+// is written. After the commit, while the file is still locked, the pages
+// the commit freed are overwritten with zeros, so no old version of a value
+// stays in the file.
 func (v *Vault) Update(fn func(*Tx) error) error {
 	if v.keys == nil {
 		return ErrLocked
 	}
-	return v.db.Update(func(btx *bolt.Tx) error {
-		tx := &Tx{v: v, btx: btx}
-		if err := fn(tx); err != nil {
+	if v.readOnly {
+		if err := v.Reopen(false); err != nil {
 			return err
 		}
-		return tx.finish()
+	}
+	gen, err := v.commit(fn)
+	if err != nil {
+		return err
+	}
+	if err := v.wipe(); err != nil {
+		return err
+	}
+	return v.remember(gen)
+}
+
+// commit runs fn in one bbolt write transaction, guarded against damaged
+// files, then seals the changed index pages and the root, and returns the
+// new generation (0 when nothing changed). fn may replace the Tx's keys or
+// root before it writes.
+func (v *Vault) commit(fn func(*Tx) error) (gen uint64, err error) {
+	err = v.guard(func() error {
+		return v.db.Update(func(btx *bolt.Tx) error {
+			tx := newTx(v, btx, v.keys)
+			if err := fn(tx); err != nil {
+				return err
+			}
+			if err := tx.finish(); err != nil {
+				return err
+			}
+			gen = tx.committed
+			return nil
+		})
 	})
+	return gen, err
 }
 
 // Now returns the vault's clock reading.
 func (tx *Tx) Now() time.Time { return tx.v.now().UTC() }
 
+// Generation returns the vault's generation: the number of commits since it
+// was created (or upgraded).
+func (tx *Tx) Generation() (uint64, error) {
+	if err := tx.loadRoot(); err != nil {
+		return 0, err
+	}
+	return tx.root.generation, nil
+}
+
 func tampered(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", ErrTampered, fmt.Sprintf(format, a...))
 }
 
-// loadCatalog opens the catalog and checks that the records and data
-// buckets hold exactly the values it lists.
-func (tx *Tx) loadCatalog() error {
-	if tx.cat != nil {
+// loadRoot opens the root and checks it against the meta bucket and against
+// the highest generation seen before.
+func (tx *Tx) loadRoot() error {
+	if tx.root != nil {
 		return nil
 	}
-	pt, err := tx.v.keys.open(bucketMeta, keyCatalog, tx.btx.Bucket(bucketMeta).Get(keyCatalog))
+	meta := tx.btx.Bucket(bucketMeta)
+	pt, err := tx.k.root.open(bucketMeta, keyRoot, meta.Get(keyRoot))
 	if err != nil {
-		return tampered("the catalog does not decrypt")
+		return tampered("the root does not decrypt")
 	}
-	cat, err := unmarshalCatalog(pt)
+	r, err := unmarshalRoot(pt)
 	if err != nil {
-		return tampered("%v", err)
+		return tampered("the root: %v", err)
 	}
-	// The public keys sit in the clear so `mysafe key` works while the vault
-	// is locked; the catalog holds the same bytes, so a swap is caught by the
-	// first command that unlocks.
-	if cat.pub != string(tx.btx.Bucket(bucketMeta).Get(keyPublicKeys)) {
-		return tampered("the public keys in the file were replaced")
+	if r.binding != bindingOf(meta.Get(keyVaultID), meta.Get(keyIdentity), meta.Get(keyDataKey), meta.Get(keyPublicKeys)) {
+		return tampered("the sealed identity, data key or public keys do not belong to this version of the vault")
 	}
-	for _, b := range []struct {
-		name    []byte
-		kind    string
-		entries []catEntry
-	}{{bucketRecords, "record", cat.records}, {bucketData, "data blob", cat.blobs}} {
-		i := 0
-		err := tx.btx.Bucket(b.name).ForEach(func(key, val []byte) error {
-			if i >= len(b.entries) || b.entries[i].key != string(key) {
-				return tampered("%s %x was added or moved behind mysafe's back", b.kind, key)
-			}
-			if b.entries[i].nonce != nonceTag(val) {
-				return tampered("%s %x was replaced, by an older version or otherwise", b.kind, key)
-			}
-			i++
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		if i != len(b.entries) {
-			return tampered("%ss were removed behind mysafe's back", b.kind)
-		}
+	if seen := tx.v.seen; r.generation < seen && !tx.allowRollback {
+		return &RollbackError{Path: tx.v.path, Found: r.generation, Seen: seen}
 	}
-	tx.cat = cat
-	tx.records = make(map[string]*secret.Record)
+	tx.root = r
 	return nil
 }
 
-// sealedRecord is one value of the records bucket, valid during the
-// transaction, with its catalog entry.
-type sealedRecord struct {
-	key, val []byte
-	entry    *catEntry
+// midPage returns middle page n, checked against the root's tag.
+func (tx *Tx) midPage(n int) (*mid, error) {
+	if m, ok := tx.mids[n]; ok {
+		return m, nil
+	}
+	if err := tx.loadRoot(); err != nil {
+		return nil, err
+	}
+	key := midKey(n)
+	pt, err := tx.checked(bucketIndex, key, tx.root.mids[n], &tx.k.index, "index page")
+	if err != nil {
+		return nil, err
+	}
+	m := &mid{}
+	if pt != nil {
+		if m, err = unmarshalMid(pt); err != nil {
+			return nil, tampered("index page %x: %v", key, err)
+		}
+	}
+	tx.mids[n] = m
+	return m, nil
 }
 
-// decrypt opens the given records, on all cores when there are many, and
-// caches them. It returns them in the order given.
-func (tx *Tx) decrypt(in []sealedRecord) ([]*secret.Record, error) {
-	k := tx.v.keys
-	out := make([]secret.Record, len(in))
-	workers := min(runtime.GOMAXPROCS(0), len(in)/256+1)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		lo, hi := w*len(in)/workers, (w+1)*len(in)/workers
-		wg.Go(func() {
-			for j := lo; j < hi; j++ {
-				s := in[j]
-				pt, err := k.open(bucketRecords, s.key, s.val)
-				if err != nil {
-					errs[w] = tampered("record %x does not decrypt in its place", s.key)
-					return
-				}
-				r := &out[j]
-				if err := r.UnmarshalBinary(pt); err != nil {
-					errs[w] = tampered("record %x: %v", s.key, err)
-					return
-				}
-				if r.ID != hex.EncodeToString(s.key) || r.Name != s.entry.name || r.Identifier != s.entry.ident {
-					errs[w] = tampered("record %x does not match the catalog", s.key)
-					return
-				}
-			}
-		})
+// leafPage returns leaf n, checked against its middle page's tag.
+func (tx *Tx) leafPage(n int) (*leaf, error) {
+	if l, ok := tx.leaves[n]; ok {
+		return l, nil
 	}
-	wg.Wait()
-	for _, err := range errs {
+	m, err := tx.midPage(n / leavesPerMid)
+	if err != nil {
+		return nil, err
+	}
+	key := leafKey(n)
+	pt, err := tx.checked(bucketIndex, key, m.tags[n%leavesPerMid], &tx.k.index, "index page")
+	if err != nil {
+		return nil, err
+	}
+	l := &leaf{}
+	if pt != nil {
+		if l, err = unmarshalLeaf(pt); err != nil {
+			return nil, tampered("index page %x: %v", key, err)
+		}
+	}
+	tx.leaves[n] = l
+	return l, nil
+}
+
+// checked reads bucket/key and opens it, after checking that it is the
+// version t names. A zero t means the value must be absent (nil, nil).
+func (tx *Tx) checked(bucket, key []byte, t tag, s *sealer, what string) ([]byte, error) {
+	val := tx.get(bucket, key)
+	switch {
+	case t.zero() && val == nil:
+		return nil, nil
+	case t.zero():
+		return nil, tampered("%s %x was added behind mysafe's back", what, key)
+	case val == nil:
+		return nil, tampered("%s %x was removed behind mysafe's back", what, key)
+	case tagOf(val) != t:
+		return nil, tampered("%s %x was replaced, by an older version or otherwise", what, key)
+	}
+	pt, err := s.open(bucket, key, val)
+	if err != nil {
+		return nil, tampered("%s %x does not decrypt in its place", what, key)
+	}
+	return pt, nil
+}
+
+// entry returns an index entry's value.
+func (tx *Tx) entry(kind byte, key string) (string, bool, error) {
+	l, err := tx.leafPage(leafOf(kind, key))
+	if err != nil {
+		return "", false, err
+	}
+	v, ok := l.get(kind, key)
+	return v, ok, nil
+}
+
+// setEntry changes an index entry; an empty val removes it.
+func (tx *Tx) setEntry(kind byte, key, val string) error {
+	n := leafOf(kind, key)
+	l, err := tx.leafPage(n)
+	if err != nil {
+		return err
+	}
+	if val == "" {
+		l.remove(kind, key)
+	} else {
+		l.set(kind, key, val)
+	}
+	tx.dirtyLeaves[n] = true
+	tx.dirty = true
+	return nil
+}
+
+// recordTags splits a record entry's value into the tags of its parts.
+func recordTags(val string) (meta, sec tag, ok bool) {
+	if len(val) != 2*tagLen {
+		return meta, sec, false
+	}
+	copy(meta[:], val)
+	copy(sec[:], val[tagLen:])
+	return meta, sec, true
+}
+
+// openMeta decrypts a record's metadata (everything but the client secret),
+// checked against the index entry.
+func (tx *Tx) openMeta(key []byte, val []byte, entryVal string) (*secret.Record, error) {
+	mt, _, ok := recordTags(entryVal)
+	if !ok {
+		return nil, tampered("index entry of record %x is malformed", key)
+	}
+	if val == nil {
+		return nil, tampered("record %x was removed behind mysafe's back", key)
+	}
+	if tagOf(val) != mt {
+		return nil, tampered("record %x was replaced, by an older version or otherwise", key)
+	}
+	pt, err := tx.k.records.open(bucketRecords, key, val)
+	if err == nil {
+		pt, err = unpad(pt)
+	}
+	if err != nil {
+		return nil, tampered("record %x does not decrypt in its place", key)
+	}
+	r := &secret.Record{}
+	if err := r.UnmarshalBinary(pt); err != nil {
+		return nil, tampered("record %x: %v", key, err)
+	}
+	if r.ID != hex.EncodeToString(key) || !r.ClientSecret.IsZero() {
+		return nil, tampered("record %x is not in its place", key)
+	}
+	return r, nil
+}
+
+// record returns the record with the given 8-byte key, client secret
+// included, or nil when there is none.
+func (tx *Tx) record(key string) (*secret.Record, error) {
+	id := hex.EncodeToString([]byte(key))
+	if r, ok := tx.records[id]; ok && !tx.metaOnly[r] {
+		return r, nil
+	}
+	ev, ok, err := tx.entry(kindRecord, key)
+	if err != nil || !ok {
+		if ok = tx.get(bucketRecords, []byte(key)) != nil; ok && err == nil {
+			return nil, tampered("record %x was added behind mysafe's back", key)
+		}
+		return nil, err
+	}
+	// A copy handed out by List is left alone (its holder may be changing
+	// it); the full record replaces it in the cache.
+	r, err := tx.openMeta([]byte(key), tx.get(bucketRecords, []byte(key)), ev)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.openSecret(r, ev); err != nil {
+		return nil, err
+	}
+	tx.records[id] = r
+	return r, nil
+}
+
+func (tx *Tx) openSecret(r *secret.Record, entryVal string) error {
+	key, _ := hex.DecodeString(r.ID)
+	_, st, _ := recordTags(entryVal)
+	pt, err := tx.checked(bucketSecrets, key, st, &tx.k.records, "client secret of record")
+	if err == nil && pt != nil {
+		pt, err = unpad(pt)
+		if err != nil {
+			err = tampered("client secret of record %x does not decrypt in its place", key)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if pt == nil {
+		return tampered("client secret of record %x is missing", key)
+	}
+	r.ClientSecret = secret.NewValueBytes(pt)
+	clear(pt)
+	return nil
+}
+
+func (tx *Tx) identHint(ident string) string {
+	return tx.k.hint(kindIdent, secret.FoldIdentifier(ident))
+}
+func (tx *Tx) nameHint(name string) string { return tx.k.hint(kindName, name) }
+
+// hinted returns the records a lookup hint lists.
+func (tx *Tx) hinted(kind byte, hint string) ([]*secret.Record, error) {
+	ids, _, err := tx.entry(kind, hint)
+	if err != nil {
+		return nil, err
+	}
+	var out []*secret.Record
+	for _, key := range splitIDs(ids) {
+		r, err := tx.record(key)
 		if err != nil {
 			return nil, err
 		}
-	}
-	recs := make([]*secret.Record, len(out))
-	for j := range out {
-		recs[j] = &out[j]
-		tx.records[out[j].ID] = &out[j]
-	}
-	return recs, nil
-}
-
-// Records returns every record, in no particular order. The records are the
-// transaction's own copies: modify one and Put it back to change the vault.
-func (tx *Tx) Records() ([]*secret.Record, error) {
-	if err := tx.loadCatalog(); err != nil {
-		return nil, err
-	}
-	if !tx.all {
-		// Walk the bucket (in catalog order) and decrypt what is not cached.
-		var todo []sealedRecord
-		i := 0
-		tx.btx.Bucket(bucketRecords).ForEach(func(key, val []byte) error {
-			e := &tx.cat.records[i]
-			i++
-			if len(tx.records) > 0 {
-				if _, cached := tx.records[hex.EncodeToString(key)]; cached {
-					return nil
-				}
-			}
-			todo = append(todo, sealedRecord{key, val, e})
-			return nil
-		})
-		if _, err := tx.decrypt(todo); err != nil {
-			return nil, err
+		if r == nil {
+			return nil, tampered("a lookup hint names record %x, which does not exist", key)
 		}
-		tx.all = true
-	}
-	out := make([]*secret.Record, 0, len(tx.records))
-	for _, r := range tx.records {
 		out = append(out, r)
 	}
 	return out, nil
 }
 
-// Find resolves a reference (identifier, id or exact name) with secret.Find,
-// decrypting only the records that can match.
+// Find resolves a reference (identifier, id or exact name) with secret.Find.
+// It decrypts only the records the lookup hints name: the hints live in the
+// authenticated index, and every candidate is checked by secret.Find against
+// its decrypted fields, so a wrong hint cannot make another record match.
 func (tx *Tx) Find(ref string) (*secret.Record, error) {
-	if err := tx.loadCatalog(); err != nil {
-		return nil, err
-	}
-	var todo []sealedRecord
 	var cands []*secret.Record
-	bucket := tx.btx.Bucket(bucketRecords)
-	for i := range tx.cat.records {
-		e := &tx.cat.records[i]
-		if e.name != ref && !secret.SameIdentifier(e.ident, ref) && (len(ref) != 16 || hex.EncodeToString([]byte(e.key)) != ref) {
-			continue
-		}
-		if r, ok := tx.records[hex.EncodeToString([]byte(e.key))]; ok {
-			cands = append(cands, r)
-		} else {
-			todo = append(todo, sealedRecord{[]byte(e.key), bucket.Get([]byte(e.key)), e})
+	seen := map[string]bool{}
+	addAll := func(rs []*secret.Record) {
+		for _, r := range rs {
+			if !seen[r.ID] {
+				seen[r.ID] = true
+				cands = append(cands, r)
+			}
 		}
 	}
-	recs, err := tx.decrypt(todo)
+	if secret.LooksLikeID(ref) {
+		key, _ := hex.DecodeString(ref)
+		r, err := tx.record(string(key))
+		if err != nil {
+			return nil, err
+		}
+		if r != nil {
+			addAll([]*secret.Record{r})
+		}
+	}
+	for _, h := range []struct {
+		kind byte
+		hint string
+	}{{kindIdent, tx.identHint(ref)}, {kindName, tx.nameHint(ref)}} {
+		rs, err := tx.hinted(h.kind, h.hint)
+		if err != nil {
+			return nil, err
+		}
+		addAll(rs)
+	}
+	return secret.Find(cands, ref)
+}
+
+// Records returns every record, client secrets included, in no particular
+// order. The records are the transaction's own copies: modify one and Put it
+// back to change the vault.
+func (tx *Tx) Records() ([]*secret.Record, error) {
+	recs, err := tx.List()
 	if err != nil {
 		return nil, err
 	}
-	return secret.Find(append(cands, recs...), ref)
+	for i, r := range recs {
+		if !tx.metaOnly[r] {
+			continue
+		}
+		key, _ := hex.DecodeString(r.ID)
+		ev, _, err := tx.entry(kindRecord, string(key))
+		if err != nil {
+			return nil, err
+		}
+		if err := tx.openSecret(r, ev); err != nil {
+			return nil, err
+		}
+		delete(tx.metaOnly, r)
+		tx.records[r.ID] = r
+		recs[i] = r
+	}
+	return recs, nil
 }
 
-// finish reseals the catalog if anything changed.
-func (tx *Tx) finish() error {
-	if !tx.dirty {
-		return nil
+// List returns every record without its client secret (ClientSecret is
+// empty), in no particular order: listing and searching never decrypt a
+// client secret. A listed record may be changed and Put back; its client
+// secret then stays as it is.
+func (tx *Tx) List() ([]*secret.Record, error) {
+	if err := tx.loadRoot(); err != nil {
+		return nil, err
 	}
-	return tx.btx.Bucket(bucketMeta).Put(keyCatalog, tx.v.keys.seal(bucketMeta, keyCatalog, tx.cat.marshal()))
+	if err := tx.flush(); err != nil {
+		return nil, err
+	}
+	var out []*secret.Record
+	var n uint64
+	err := tx.btx.Bucket(bucketRecords).ForEach(func(key, val []byte) error {
+		n++
+		id := hex.EncodeToString(key)
+		if r, ok := tx.records[id]; ok {
+			out = append(out, r)
+			return nil
+		}
+		ev, ok, err := tx.entry(kindRecord, string(key))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return tampered("record %x was added behind mysafe's back", key)
+		}
+		r, err := tx.openMeta(key, val, ev)
+		if err != nil {
+			return err
+		}
+		tx.metaOnly[r] = true
+		tx.records[id] = r
+		out = append(out, r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if n != tx.root.records {
+		return nil, tampered("records were removed behind mysafe's back")
+	}
+	return out, nil
 }
 
 // ConflictError reports an identifier already used by another record.
@@ -238,16 +533,19 @@ func (e *ConflictError) Unwrap() error { return ErrConflict }
 
 // Put inserts or replaces a record. A record without an ID gets a fresh one
 // (and a UID when it has none). Put refuses, with a *ConflictError, an
-// identifier that another record already has.
+// identifier that another record already has. The identifier check reads
+// one lookup hint, whatever the number of records.
 func (tx *Tx) Put(r *secret.Record) error {
-	if err := tx.loadCatalog(); err != nil {
+	if err := tx.loadRoot(); err != nil {
 		return err
 	}
 	if r.ID == "" {
 		for {
 			r.ID = secret.NewID()
 			key, _ := hex.DecodeString(r.ID)
-			if _, taken := find(tx.cat.records, string(key)); !taken {
+			if _, taken, err := tx.entry(kindRecord, string(key)); err != nil {
+				return err
+			} else if !taken {
 				break
 			}
 		}
@@ -255,94 +553,257 @@ func (tx *Tx) Put(r *secret.Record) error {
 	if r.UID == "" {
 		r.UID = secret.NewUID()
 	}
-	key, err := hex.DecodeString(r.ID)
-	if err != nil || len(key) != 8 {
+	keyb, err := hex.DecodeString(r.ID)
+	if err != nil || len(keyb) != idLen {
 		return fmt.Errorf("invalid record id %q", r.ID)
 	}
-	if r.Identifier != "" {
-		for _, e := range tx.cat.records {
-			if e.key != string(key) && secret.SameIdentifier(e.ident, r.Identifier) {
-				other, err := tx.Find(hex.EncodeToString([]byte(e.key)))
-				if err != nil {
-					return err
-				}
-				return &ConflictError{Identifier: r.Identifier, Other: other}
-			}
-		}
-	}
-	pt, err := r.MarshalBinary()
+	key := string(keyb)
+	keepSecret := tx.metaOnly[r] && r.ClientSecret.IsZero()
+	var old *secret.Record
+	ev, exists, err := tx.entry(kindRecord, key)
 	if err != nil {
 		return err
 	}
-	sealed := tx.v.keys.seal(bucketRecords, key, pt)
-	if err := tx.btx.Bucket(bucketRecords).Put(key, sealed); err != nil {
+	if exists {
+		// The stored version, read afresh: r may be the transaction's own
+		// cached copy, already changed by the caller.
+		if old, err = tx.openMeta(keyb, tx.get(bucketRecords, keyb), ev); err != nil {
+			return err
+		}
+		if !keepSecret {
+			if err := tx.openSecret(old, ev); err != nil {
+				return err
+			}
+		}
+	} else if keepSecret {
+		return fmt.Errorf("record %s: %w", r.ID, ErrNotFound)
+	}
+	if r.Identifier != "" {
+		others, err := tx.hinted(kindIdent, tx.identHint(r.Identifier))
+		if err != nil {
+			return err
+		}
+		for _, o := range others {
+			if o.ID != r.ID && secret.SameIdentifier(o.Identifier, r.Identifier) {
+				return &ConflictError{Identifier: r.Identifier, Other: o}
+			}
+		}
+	}
+
+	// The metadata part: the record without its client secret.
+	m := *r
+	m.ClientSecret = secret.Value{}
+	pt, err := m.MarshalBinary()
+	if err != nil {
 		return err
 	}
-	tx.cat.records = set(tx.cat.records, catEntry{key: string(key), nonce: nonceTag(sealed), name: r.Name, ident: r.Identifier})
+	sealedMeta := tx.k.records.seal(bucketRecords, keyb, pad(pt))
+	clear(pt)
+	tx.put(bucketRecords, keyb, sealedMeta)
+	_, secTag, _ := recordTags(ev)
+	if !exists || (!keepSecret && !old.ClientSecret.Equal(r.ClientSecret)) {
+		sealedSec := tx.k.records.seal(bucketSecrets, keyb, pad(r.ClientSecret.Bytes()))
+		tx.put(bucketSecrets, keyb, sealedSec)
+		secTag = tagOf(sealedSec)
+	}
+	mt := tagOf(sealedMeta)
+	if err := tx.setEntry(kindRecord, key, string(mt[:])+string(secTag[:])); err != nil {
+		return err
+	}
+
+	// Lookup hints.
+	var oldName, oldIdent string
+	if exists {
+		oldName, oldIdent = old.Name, old.Identifier
+	} else {
+		tx.root.records++
+	}
+	if err := tx.moveHint(kindName, key, oldName, r.Name, exists, tx.nameHint); err != nil {
+		return err
+	}
+	if !exists || secret.FoldIdentifier(oldIdent) != secret.FoldIdentifier(r.Identifier) {
+		if err := tx.moveHint(kindIdent, key, oldIdent, r.Identifier, exists, tx.identHint); err != nil {
+			return err
+		}
+	}
+	if keepSecret {
+		tx.metaOnly[r] = true
+	} else {
+		delete(tx.metaOnly, r)
+	}
 	tx.records[r.ID] = r
 	tx.dirty = true
 	return nil
 }
 
+// moveHint takes id out of the hint for from (when existed) and adds it to
+// the hint for to; empty values have no hint.
+func (tx *Tx) moveHint(kind byte, id, from, to string, existed bool, hint func(string) string) error {
+	if existed && from == to {
+		return nil
+	}
+	if existed && from != "" {
+		h := hint(from)
+		ids, _, err := tx.entry(kind, h)
+		if err != nil {
+			return err
+		}
+		if err := tx.setEntry(kind, h, removeID(ids, id)); err != nil {
+			return err
+		}
+	}
+	if to != "" {
+		h := hint(to)
+		ids, _, err := tx.entry(kind, h)
+		if err != nil {
+			return err
+		}
+		return tx.setEntry(kind, h, addID(ids, id))
+	}
+	return nil
+}
+
 // Delete removes a record by id; ErrNotFound if there is none.
 func (tx *Tx) Delete(id string) error {
-	if err := tx.loadCatalog(); err != nil {
+	if err := tx.loadRoot(); err != nil {
 		return err
 	}
-	key, err := hex.DecodeString(id)
-	if _, ok := find(tx.cat.records, string(key)); err != nil || !ok {
+	keyb, err := hex.DecodeString(id)
+	if err != nil || len(keyb) != idLen {
 		return fmt.Errorf("record %s: %w", id, ErrNotFound)
 	}
-	if err := tx.btx.Bucket(bucketRecords).Delete(key); err != nil {
+	key := string(keyb)
+	ev, ok, err := tx.entry(kindRecord, key)
+	if err != nil {
 		return err
 	}
-	tx.cat.records = remove(tx.cat.records, string(key))
+	if !ok {
+		return fmt.Errorf("record %s: %w", id, ErrNotFound)
+	}
+	old, err := tx.openMeta(keyb, tx.get(bucketRecords, keyb), ev)
+	if err != nil {
+		return err
+	}
+	tx.del(bucketRecords, keyb)
+	tx.del(bucketSecrets, keyb)
+	if err := tx.setEntry(kindRecord, key, ""); err != nil {
+		return err
+	}
+	if err := tx.moveHint(kindName, key, old.Name, "", true, tx.nameHint); err != nil {
+		return err
+	}
+	if err := tx.moveHint(kindIdent, key, old.Identifier, "", true, tx.identHint); err != nil {
+		return err
+	}
+	tx.root.records--
 	delete(tx.records, id)
-	tx.dirty = true
+	return nil
+}
+
+// finish seals the changed index pages and a new root with the next
+// generation, if anything changed.
+func (tx *Tx) finish() error {
+	if err := tx.flush(); err != nil {
+		return err
+	}
+	if !tx.dirty {
+		return nil
+	}
+	index := tx.btx.Bucket(bucketIndex)
+	dirtyMids := map[int]bool{}
+	for _, n := range slices.Sorted(maps.Keys(tx.dirtyLeaves)) {
+		l := tx.leaves[n]
+		m := tx.mids[n/leavesPerMid]
+		key := leafKey(n)
+		if len(l.entries) == 0 {
+			if err := index.Delete(key); err != nil {
+				return err
+			}
+			m.tags[n%leavesPerMid] = tag{}
+		} else {
+			sealed := tx.k.index.seal(bucketIndex, key, l.marshal())
+			if err := index.Put(key, sealed); err != nil {
+				return err
+			}
+			m.tags[n%leavesPerMid] = tagOf(sealed)
+		}
+		dirtyMids[n/leavesPerMid] = true
+	}
+	for _, n := range slices.Sorted(maps.Keys(dirtyMids)) {
+		m := tx.mids[n]
+		key := midKey(n)
+		if m.empty() {
+			if err := index.Delete(key); err != nil {
+				return err
+			}
+			tx.root.mids[n] = tag{}
+			continue
+		}
+		sealed := tx.k.index.seal(bucketIndex, key, m.marshal())
+		if err := index.Put(key, sealed); err != nil {
+			return err
+		}
+		tx.root.mids[n] = tagOf(sealed)
+	}
+	return tx.sealRoot()
+}
+
+// sealRoot writes the root with the next generation, bound to the meta
+// bucket's current values.
+func (tx *Tx) sealRoot() error {
+	meta := tx.btx.Bucket(bucketMeta)
+	tx.root.generation++
+	tx.root.binding = bindingOf(meta.Get(keyVaultID), meta.Get(keyIdentity), meta.Get(keyDataKey), meta.Get(keyPublicKeys))
+	if err := meta.Put(keyRoot, tx.k.root.seal(bucketMeta, keyRoot, tx.root.marshal())); err != nil {
+		return err
+	}
+	tx.committed = tx.root.generation
 	return nil
 }
 
 // Blob returns the named sealed blob, or nil if it does not exist.
 func (tx *Tx) Blob(name string) ([]byte, error) {
-	if err := tx.loadCatalog(); err != nil {
+	ev, _, err := tx.entry(kindBlob, name)
+	if err != nil {
 		return nil, err
 	}
-	val := tx.btx.Bucket(bucketData).Get([]byte(name))
-	if val == nil {
-		return nil, nil
+	var t tag
+	copy(t[:], ev)
+	pt, err := tx.checked(bucketData, []byte(name), t, &tx.k.blobs, "data blob")
+	if err != nil || pt == nil {
+		return nil, err
 	}
-	pt, err := tx.v.keys.open(bucketData, []byte(name), val)
-	if err != nil {
-		return nil, tampered("%s does not decrypt in its place", name)
+	if pt, err = unpad(pt); err != nil {
+		return nil, tampered("data blob %s does not decrypt in its place", name)
 	}
 	return bytes.Clone(pt), nil
 }
 
 // PutBlob stores a sealed blob under name.
 func (tx *Tx) PutBlob(name string, data []byte) error {
-	if err := tx.loadCatalog(); err != nil {
+	if err := tx.loadRoot(); err != nil {
 		return err
 	}
-	sealed := tx.v.keys.seal(bucketData, []byte(name), data)
+	if name == "" {
+		return fmt.Errorf("empty blob name")
+	}
+	sealed := tx.k.blobs.seal(bucketData, []byte(name), pad(data))
 	if err := tx.btx.Bucket(bucketData).Put([]byte(name), sealed); err != nil {
 		return err
 	}
-	tx.cat.blobs = set(tx.cat.blobs, catEntry{key: name, nonce: nonceTag(sealed)})
-	tx.dirty = true
-	return nil
+	t := tagOf(sealed)
+	return tx.setEntry(kindBlob, name, string(t[:]))
 }
 
 // DeleteBlob removes the named blob.
 func (tx *Tx) DeleteBlob(name string) error {
-	if err := tx.loadCatalog(); err != nil {
+	if err := tx.loadRoot(); err != nil {
 		return err
 	}
 	if err := tx.btx.Bucket(bucketData).Delete([]byte(name)); err != nil {
 		return err
 	}
-	tx.cat.blobs = remove(tx.cat.blobs, name)
-	tx.dirty = true
-	return nil
+	return tx.setEntry(kindBlob, name, "")
 }
 
 // GetJSON decodes the named blob into v; ok is false when it does not exist.
@@ -366,10 +827,10 @@ func (tx *Tx) PutJSON(name string, v any) error {
 	return tx.PutBlob(name, b)
 }
 
-// PublicKeys returns the owner's public keys. The catalog check has made
-// sure they are the ones the vault was created with.
+// PublicKeys returns the owner's public keys. The root binds them, so they
+// are the ones the vault was created with.
 func (tx *Tx) PublicKeys() (PublicKeys, error) {
-	if err := tx.loadCatalog(); err != nil {
+	if err := tx.loadRoot(); err != nil {
 		return PublicKeys{}, err
 	}
 	var pub PublicKeys

@@ -1,12 +1,15 @@
 // Package vault stores API secrets in one bbolt file, sealed so that nothing
-// about a record is readable without the vault's key.
+// about a record is readable without the vault's key, with every value
+// checked against an authenticated index on every read.
 //
-// Layout of the file:
+// Layout of the file (format 2; docs/security.md describes it in full):
 //
 //	meta     format, vault id, public keys (clear); the vault identity sealed
 //	         with the passphrase (age scrypt); the data key sealed to the vault
-//	         identity (age X25519); the catalog (sealed)
-//	records  record id -> sealed record
+//	         identity (age X25519); the root of the index (sealed)
+//	records  record id -> sealed record metadata (everything but the secret)
+//	secrets  record id -> sealed client secret
+//	index    page number -> sealed index page (see index.go)
 //	data     name -> sealed blob (profile, contacts, import history)
 //
 // The vault identity is an age X25519 identity that exists only to protect
@@ -14,7 +17,8 @@
 // open the vault without the passphrase and without scrypt's cost.
 //
 // Every change happens inside one bbolt transaction, so a failed or refused
-// command leaves the file as it was.
+// command leaves the file as it was; after each commit the pages it freed are
+// overwritten with zeros.
 package vault
 
 import (
@@ -24,16 +28,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
 	"filippo.io/age"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
-
-	"github.com/mysafe/mysafe/internal/secret"
 )
 
 // Errors returned by this package; callers map them to exit codes with errors.Is.
@@ -46,28 +50,56 @@ var (
 	ErrConflict = errors.New("conflict")
 	ErrNotFound = errors.New("not found")
 	ErrNotVault = errors.New("not a mysafe vault")
+	// ErrDamaged means the database under the vault cannot be read: a
+	// truncated or overwritten file, or one that fell back to an older
+	// commit whose pages were already erased.
+	ErrDamaged = errors.New("vault file is damaged")
+	// ErrRollback is wrapped by *RollbackError.
+	ErrRollback = errors.New("vault was rolled back")
 )
 
-const formatV1 = "mysafe-vault-1"
+// RollbackError reports a vault whose generation is lower than one mysafe
+// saw before: an older copy of the file, or a database that fell back to an
+// earlier commit. It matches ErrRollback and ErrTampered.
+type RollbackError struct {
+	Path        string
+	Found, Seen uint64
+}
+
+func (e *RollbackError) Error() string {
+	return fmt.Sprintf("%s is at generation %d, but mysafe already saw generation %d of this vault: "+
+		"the file was rolled back (an older copy, or damage that made the database fall back to an earlier commit), "+
+		"so changes made since could be missing or undone", e.Path, e.Found, e.Seen)
+}
+
+// Is makes errors.Is(err, ErrRollback) and errors.Is(err, ErrTampered) hold.
+func (e *RollbackError) Is(target error) bool { return target == ErrRollback || target == ErrTampered }
+
+const (
+	formatV1 = "mysafe-vault-1"
+	formatV2 = "mysafe-vault-2"
+)
 
 var (
 	bucketMeta    = []byte("meta")
 	bucketRecords = []byte("records")
+	bucketSecrets = []byte("secrets")
+	bucketIndex   = []byte("index")
 	bucketData    = []byte("data")
 
 	keyFormat     = []byte("format")
 	keyVaultID    = []byte("vault_id")
 	keyIdentity   = []byte("identity")
 	keyDataKey    = []byte("data_key")
-	keyCatalog    = []byte("catalog")
 	keyPublicKeys = []byte("public_keys")
+	keyRoot       = []byte("root")
 
 	blobProfile = "profile"
 )
 
 // DefaultLockTimeout is how long a command waits for another mysafe process
 // to release the vault before giving up.
-const DefaultLockTimeout = 2 * time.Second
+const DefaultLockTimeout = 10 * time.Second
 
 // PublicKeys are the user's public keys, readable without unlocking so that
 // `mysafe key` works at any time.
@@ -93,17 +125,28 @@ func (p *Profile) SigningKey() ed25519.PrivateKey { return ed25519.NewKeyFromSee
 type Vault struct {
 	db          *bolt.DB
 	path        string
+	readOnly    bool
 	lockTimeout time.Duration
 	now         func() time.Time
-	keys        *keys
-	identity    *age.X25519Identity
+	stateDir    string
+	format      string
+
+	keys     *keys
+	identity *age.X25519Identity
+	dataKey  []byte // as wrapped in the file when unlocked
+	vaultID  []byte
+	seen     uint64 // highest generation seen, from the state directory
+	oldCopy  string // the format-1 file kept by an upgrade in this process
 }
 
 // Options configure Create and Open.
 type Options struct {
-	ReadOnly    bool             // open with a shared lock; writes fail
+	ReadOnly    bool             // open with a shared lock; writes take the exclusive lock first
 	LockTimeout time.Duration    // 0 means DefaultLockTimeout
 	Now         func() time.Time // clock; nil means time.Now
+	// StateDir is where the highest generation seen of each vault is kept
+	// (the rollback guard); empty disables the guard.
+	StateDir string
 }
 
 // CreateOptions configure a new vault.
@@ -125,16 +168,38 @@ func (o *Options) fill() {
 	}
 }
 
-func openDB(path string, o Options) (*bolt.DB, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: o.LockTimeout, ReadOnly: o.ReadOnly})
+// guard runs fn, turning a panic or a memory fault inside bbolt (a damaged
+// file) into ErrDamaged.
+func guard(path string, fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%s: %w (%v)", path, ErrDamaged, p)
+		}
+	}()
+	return fn()
+}
+
+func (v *Vault) guard(fn func() error) error { return guard(v.path, fn) }
+
+func openDB(path string, readOnly bool, timeout time.Duration) (db *bolt.DB, err error) {
+	err = guard(path, func() error {
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: readOnly})
+		return err
+	})
 	if err != nil {
 		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, fmt.Errorf("%w (waited %s); try again when it has finished", ErrInUse, o.LockTimeout)
+			return nil, fmt.Errorf("%w: waited %s for it to release %s", ErrInUse, timeout, path)
 		}
 		if errors.Is(err, bolterrors.ErrInvalid) || errors.Is(err, bolterrors.ErrVersionMismatch) || errors.Is(err, bolterrors.ErrChecksum) {
 			return nil, fmt.Errorf("%s: %w", path, ErrNotVault)
 		}
-		return nil, err
+		if errors.Is(err, fs.ErrPermission) || errors.Is(err, ErrDamaged) {
+			return nil, err
+		}
+		// bbolt's other refusals ("file size too small", a bad page size,
+		// a freelist out of range) all mean the file is not a sound vault.
+		return nil, fmt.Errorf("%s: %w (%v)", path, ErrDamaged, err)
 	}
 	return db, nil
 }
@@ -167,75 +232,106 @@ func Create(path string, o CreateOptions) (v *Vault, err error) {
 			v = nil
 		}
 	}()
-	db, err := openDB(path, o.Options)
+	db, err := openDB(path, false, o.LockTimeout)
 	if err != nil {
 		return nil, err
 	}
-	v = &Vault{db: db, path: path, now: o.Now, lockTimeout: o.LockTimeout}
-
-	id, err := age.GenerateX25519Identity()
+	v = &Vault{db: db, path: path, now: o.Now, lockTimeout: o.LockTimeout, stateDir: o.StateDir, format: formatV2}
+	ks, err := newKeySet(o.Passphrase, o.ScryptWorkFactor)
 	if err != nil {
-		return v, err
-	}
-	sealedID, err := sealWithPassphrase([]byte(id.String()), o.Passphrase, o.ScryptWorkFactor)
-	if err != nil {
-		return v, err
-	}
-	dataKey := newRandom(32)
-	var wrapped bytes.Buffer
-	w, err := age.Encrypt(&wrapped, id.Recipient())
-	if err != nil {
-		return v, err
-	}
-	w.Write(dataKey)
-	if err := w.Close(); err != nil {
 		return v, err
 	}
 	vaultID := newRandom(16)
-	if v.keys, err = deriveKeys(vaultID, dataKey, id.String()); err != nil {
-		return v, err
-	}
-	v.identity = id
-
 	profile, pub, err := newProfile(o.Owner)
 	if err != nil {
 		return v, err
 	}
 	pubJSON, _ := json.Marshal(pub)
-	err = db.Update(func(btx *bolt.Tx) error {
-		meta, err := btx.CreateBucket(bucketMeta)
+	gen, err := v.commit(func(tx *Tx) error {
+		meta, err := tx.btx.CreateBucket(bucketMeta)
 		if err != nil {
 			return err
 		}
-		for _, kv := range [][2][]byte{
-			{keyFormat, []byte(formatV1)},
-			{keyVaultID, vaultID},
-			{keyIdentity, sealedID},
-			{keyDataKey, wrapped.Bytes()},
-			{keyPublicKeys, pubJSON},
-		} {
+		for _, kv := range [][2][]byte{{keyFormat, []byte(formatV2)}, {keyVaultID, vaultID}, {keyPublicKeys, pubJSON}} {
 			if err := meta.Put(kv[0], kv[1]); err != nil {
 				return err
 			}
 		}
-		if _, err := btx.CreateBucket(bucketRecords); err != nil {
+		if err := createBuckets(tx.btx); err != nil {
 			return err
 		}
-		if _, err := btx.CreateBucket(bucketData); err != nil {
+		if err := ks.store(v, tx.btx, vaultID); err != nil {
 			return err
 		}
-		// A new vault has nothing to verify yet.
-		tx := &Tx{v: v, btx: btx, cat: &catalog{pub: string(pubJSON)}, records: map[string]*secret.Record{}}
-		if err := tx.PutJSON(blobProfile, profile); err != nil {
-			return err
-		}
-		return tx.finish()
+		tx.k, tx.root = v.keys, &root{}
+		return tx.PutJSON(blobProfile, profile)
 	})
-	return v, err
+	if err != nil {
+		return v, err
+	}
+	return v, v.remember(gen)
+}
+
+func createBuckets(btx *bolt.Tx) error {
+	for _, b := range [][]byte{bucketRecords, bucketSecrets, bucketIndex, bucketData} {
+		if _, err := btx.CreateBucket(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keySet is a new vault identity, its passphrase seal and a new data key,
+// made before the write lock is taken (scrypt takes about a second).
+type keySet struct {
+	id       *age.X25519Identity
+	sealedID []byte
+	dataKey  []byte
+	wrapped  []byte
+}
+
+func newKeySet(passphrase []byte, workFactor int) (*keySet, error) {
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return nil, err
+	}
+	sealedID, err := sealWithPassphrase([]byte(id.String()), passphrase, workFactor)
+	if err != nil {
+		return nil, err
+	}
+	dataKey := newRandom(32)
+	var wrapped bytes.Buffer
+	w, err := age.Encrypt(&wrapped, id.Recipient())
+	if err != nil {
+		return nil, err
+	}
+	w.Write(dataKey)
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return &keySet{id: id, sealedID: sealedID, dataKey: dataKey, wrapped: wrapped.Bytes()}, nil
+}
+
+// store puts the key set in the meta bucket and makes it the vault's keys.
+func (ks *keySet) store(v *Vault, btx *bolt.Tx, vaultID []byte) error {
+	meta := btx.Bucket(bucketMeta)
+	if err := meta.Put(keyIdentity, ks.sealedID); err != nil {
+		return err
+	}
+	if err := meta.Put(keyDataKey, ks.wrapped); err != nil {
+		return err
+	}
+	k, err := deriveKeys(vaultID, ks.dataKey, ks.id.String())
+	if err != nil {
+		return err
+	}
+	v.keys, v.identity, v.dataKey, v.vaultID = k, ks.id, bytes.Clone(ks.wrapped), vaultID
+	return nil
 }
 
 // Open opens an existing vault file, locked. ErrNoVault means there is no
-// file at path; ErrInUse that another process holds it past the timeout.
+// file at path; ErrInUse that another process holds it past the timeout;
+// ErrNotVault and ErrDamaged that the file is not a readable vault.
 func Open(path string, o Options) (*Vault, error) {
 	o.fill()
 	fi, err := os.Stat(path)
@@ -249,22 +345,46 @@ func Open(path string, o Options) (*Vault, error) {
 	if fi.IsDir() || fi.Size() == 0 {
 		return nil, fmt.Errorf("%s: %w (it is %s)", path, ErrNotVault, map[bool]string{true: "a directory", false: "empty"}[fi.IsDir()])
 	}
-	db, err := openDB(path, o)
-	if err != nil {
-		return nil, err
-	}
-	v := &Vault{db: db, path: path, now: o.Now, lockTimeout: o.LockTimeout}
-	if err := db.View(func(btx *bolt.Tx) error {
-		meta := btx.Bucket(bucketMeta)
-		if meta == nil || string(meta.Get(keyFormat)) != formatV1 || btx.Bucket(bucketRecords) == nil || btx.Bucket(bucketData) == nil {
-			return fmt.Errorf("%s: %w", path, ErrNotVault)
-		}
-		return nil
-	}); err != nil {
-		db.Close()
+	v := &Vault{path: path, readOnly: o.ReadOnly, now: o.Now, lockTimeout: o.LockTimeout, stateDir: o.StateDir}
+	if err := v.open(o.ReadOnly); err != nil {
 		return nil, err
 	}
 	return v, nil
+}
+
+// open opens the database and reads its format.
+func (v *Vault) open(readOnly bool) error {
+	db, err := openDB(v.path, readOnly, v.lockTimeout)
+	if err != nil {
+		return err
+	}
+	err = v.guard(func() error {
+		return db.View(func(btx *bolt.Tx) error {
+			meta := btx.Bucket(bucketMeta)
+			if meta == nil {
+				return fmt.Errorf("%s: %w", v.path, ErrNotVault)
+			}
+			v.format = string(meta.Get(keyFormat))
+			ok := false
+			switch v.format {
+			case formatV1:
+				ok = btx.Bucket(bucketRecords) != nil && btx.Bucket(bucketData) != nil
+			case formatV2:
+				ok = btx.Bucket(bucketRecords) != nil && btx.Bucket(bucketSecrets) != nil &&
+					btx.Bucket(bucketIndex) != nil && btx.Bucket(bucketData) != nil
+			}
+			if !ok || len(meta.Get(keyVaultID)) != 16 {
+				return fmt.Errorf("%s: %w", v.path, ErrNotVault)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		db.Close()
+		return err
+	}
+	v.db, v.readOnly = db, readOnly
+	return nil
 }
 
 // Path returns the vault file's path.
@@ -277,8 +397,7 @@ func (v *Vault) Close() error { return v.db.Close() }
 //
 // On a locked vault they come from the clear copy in the file, which a
 // person with write access to the file could have replaced; on an unlocked
-// vault they are derived from the sealed profile and the clear copy is
-// checked against them (ErrTampered when it differs).
+// vault the root's binding hash has checked them.
 func (v *Vault) PublicKeys() (PublicKeys, error) {
 	var pub PublicKeys
 	if v.keys != nil {
@@ -288,23 +407,38 @@ func (v *Vault) PublicKeys() (PublicKeys, error) {
 		})
 		return pub, err
 	}
-	err := v.db.View(func(btx *bolt.Tx) error {
-		return json.Unmarshal(btx.Bucket(bucketMeta).Get(keyPublicKeys), &pub)
+	err := v.guard(func() error {
+		return v.db.View(func(btx *bolt.Tx) error {
+			return json.Unmarshal(btx.Bucket(bucketMeta).Get(keyPublicKeys), &pub)
+		})
 	})
-	return pub, err
+	if err != nil {
+		return pub, fmt.Errorf("%w: the public keys are unreadable", ErrTampered)
+	}
+	return pub, nil
 }
 
 // Unlocked reports whether the vault has been unlocked.
 func (v *Vault) Unlocked() bool { return v.keys != nil }
 
+// metaValue returns a copy of a meta bucket value.
+func (v *Vault) metaValue(key []byte) (val []byte, err error) {
+	err = v.guard(func() error {
+		return v.db.View(func(btx *bolt.Tx) error {
+			val = bytes.Clone(btx.Bucket(bucketMeta).Get(key))
+			return nil
+		})
+	})
+	return val, err
+}
+
 // UnlockWithPassphrase unlocks the vault. A wrong passphrase returns an
 // error wrapping ErrLocked.
 func (v *Vault) UnlockWithPassphrase(passphrase []byte) error {
-	var sealedID []byte
-	v.db.View(func(btx *bolt.Tx) error {
-		sealedID = bytes.Clone(btx.Bucket(bucketMeta).Get(keyIdentity))
-		return nil
-	})
+	sealedID, err := v.metaValue(keyIdentity)
+	if err != nil {
+		return err
+	}
 	idText, err := openWithPassphrase(sealedID, passphrase)
 	if err != nil {
 		return err
@@ -326,33 +460,46 @@ func (v *Vault) UnlockWithIdentity(identity string) error {
 	return v.unlock(id)
 }
 
-func (v *Vault) unlock(id *age.X25519Identity) error {
-	var wrapped, vaultID []byte
-	v.db.View(func(btx *bolt.Tx) error {
-		meta := btx.Bucket(bucketMeta)
-		wrapped = bytes.Clone(meta.Get(keyDataKey))
-		vaultID = bytes.Clone(meta.Get(keyVaultID))
-		return nil
-	})
+// unwrap opens the data key in the file with id.
+func (v *Vault) unwrap(id *age.X25519Identity) (wrapped, dataKey, vaultID []byte, err error) {
+	if wrapped, err = v.metaValue(keyDataKey); err != nil {
+		return nil, nil, nil, err
+	}
+	if vaultID, err = v.metaValue(keyVaultID); err != nil {
+		return nil, nil, nil, err
+	}
 	r, err := age.Decrypt(bytes.NewReader(wrapped), id)
 	if err != nil {
 		var noMatch *age.NoIdentityMatchError
 		if errors.As(err, &noMatch) {
-			return fmt.Errorf("%w: the identity does not open this vault", ErrLocked)
+			return nil, nil, nil, fmt.Errorf("%w: the identity does not open this vault", ErrLocked)
 		}
-		return fmt.Errorf("%w: data key: %v", ErrTampered, err)
+		return nil, nil, nil, fmt.Errorf("%w: data key: %v", ErrTampered, err)
 	}
-	dataKey, err := io.ReadAll(r)
+	dataKey, err = io.ReadAll(r)
 	if err != nil || len(dataKey) != 32 || len(vaultID) != 16 {
-		return fmt.Errorf("%w: data key is damaged", ErrTampered)
+		return nil, nil, nil, fmt.Errorf("%w: data key is damaged", ErrTampered)
+	}
+	return wrapped, dataKey, vaultID, nil
+}
+
+func (v *Vault) unlock(id *age.X25519Identity) error {
+	wrapped, dataKey, vaultID, err := v.unwrap(id)
+	if err != nil {
+		return err
+	}
+	if v.format == formatV1 {
+		return v.upgrade(id, dataKey, vaultID)
 	}
 	k, err := deriveKeys(vaultID, dataKey, id.String())
 	if err != nil {
 		return err
 	}
-	v.keys, v.identity = k, id
-	// Records are checked by the first transaction that reads them; doing
-	// it here too would decrypt the whole vault twice per command.
+	seen, err := readGeneration(v.stateDir, vaultID)
+	if err != nil {
+		return err
+	}
+	v.keys, v.identity, v.dataKey, v.vaultID, v.seen = k, id, wrapped, vaultID, seen
 	return nil
 }
 
@@ -365,83 +512,40 @@ func (v *Vault) Identity() string {
 	return v.identity.String()
 }
 
-// ChangePassphrase reseals the vault identity with a new passphrase. Records
-// are not re-encrypted: they are sealed with keys derived from the identity,
-// which does not change.
-func (v *Vault) ChangePassphrase(passphrase []byte, workFactor int) error {
-	if v.identity == nil {
-		return ErrLocked
-	}
-	if len(passphrase) == 0 {
-		return errors.New("empty passphrase")
-	}
-	sealed, err := sealWithPassphrase([]byte(v.identity.String()), passphrase, workFactor)
-	if err != nil {
-		return err
-	}
-	if err := v.db.Update(func(btx *bolt.Tx) error {
-		return btx.Bucket(bucketMeta).Put(keyIdentity, sealed)
-	}); err != nil {
-		return err
-	}
-	return v.compact()
-}
-
-// compact rewrites the file without its free pages. bbolt does not wipe a
-// page it frees, so without this the identity sealed under the old
-// passphrase could stay in the file until the page is reused. The copy is
-// made next to the vault (mode 0600) and renamed over it.
-func (v *Vault) compact() (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(v.path), ".vault-compact-*")
-	if err != nil {
-		return err
-	}
-	tmpPath := tmp.Name()
-	tmp.Close()
-	defer func() {
-		if err != nil {
-			os.Remove(tmpPath)
-		}
-	}()
-	dst, err := bolt.Open(tmpPath, 0o600, &bolt.Options{Timeout: v.lockTimeout})
-	if err != nil {
-		return err
-	}
-	if err := bolt.Compact(dst, v.db, 0); err != nil {
-		dst.Close()
-		return err
-	}
-	if err := dst.Close(); err != nil {
-		return err
-	}
-	if err := v.db.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmpPath, v.path); err != nil {
-		return err
-	}
-	if d, err := os.Open(filepath.Dir(v.path)); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	v.db, err = bolt.Open(v.path, 0o600, &bolt.Options{Timeout: v.lockTimeout})
-	return err
-}
-
 // Reopen closes the file and opens it again, read-only (with a shared lock)
-// or for writing, keeping the vault unlocked. Commands that ask a person
-// something between reading and writing hold only the shared lock while
-// they wait.
+// or for writing, keeping the vault unlocked. Commands unlock (scrypt)
+// before they take the write lock, and hold only the shared lock while they
+// ask a person something. If another process rotated the vault's keys
+// while this one waited, Reopen returns ErrLocked: the identity this
+// process unlocked with no longer opens the vault.
 func (v *Vault) Reopen(readOnly bool) error {
 	if err := v.db.Close(); err != nil {
 		return err
 	}
-	db, err := openDB(v.path, Options{ReadOnly: readOnly, LockTimeout: v.lockTimeout})
+	if err := v.open(readOnly); err != nil {
+		return err
+	}
+	if v.keys == nil {
+		return nil
+	}
+	wrapped, err := v.metaValue(keyDataKey)
 	if err != nil {
 		return err
 	}
-	v.db = db
+	if !bytes.Equal(wrapped, v.dataKey) {
+		v.keys = nil
+		return fmt.Errorf("%w: the vault's keys were changed (mysafe rotate-keys) while this command waited; run it again", ErrLocked)
+	}
 	return nil
+}
+
+// remember raises the highest generation seen to gen.
+func (v *Vault) remember(gen uint64) error {
+	if gen <= v.seen {
+		return nil
+	}
+	v.seen = gen
+	return raiseGeneration(v.stateDir, v.vaultID, gen)
 }
 
 func sealWithPassphrase(plaintext, passphrase []byte, workFactor int) ([]byte, error) {

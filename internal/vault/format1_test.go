@@ -40,17 +40,3 @@ func TestCatalogRejectsMalformed(t *testing.T) {
 		}
 	}
 }
-
-func TestCatalogKeepsOrder(t *testing.T) {
-	var es []catEntry
-	for _, k := range []string{"c", "a", "b", "a"} {
-		es = set(es, catEntry{key: k, nonce: k + "1"})
-	}
-	if got := []string{es[0].key, es[1].key, es[2].key}; !reflect.DeepEqual(got, []string{"a", "b", "c"}) || len(es) != 3 {
-		t.Fatalf("set: %v", es)
-	}
-	es = remove(es, "b")
-	if len(es) != 2 || es[0].key != "a" || es[1].key != "c" {
-		t.Fatalf("remove: %v", es)
-	}
-}

@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// CheckOptions are the inputs of `mysafe check`.
+type CheckOptions struct {
+	F              *Factory
+	AcceptRollback bool
+}
+
+// NewCmdCheck builds `mysafe check`.
+func NewCmdCheck(f *Factory, runF func(*CheckOptions) error) *cobra.Command {
+	opts := &CheckOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Verify the whole vault file",
+		Long: `Verify the whole vault: the database's own consistency, every value
+decrypting in its place, the index agreeing with the stored values in both
+directions, and the vault's generation against the highest one mysafe has
+seen. Prints one line per problem and exits 4 when there is any.
+
+After restoring a backup (or another older copy) on purpose, mysafe refuses
+the vault because its generation went backwards; --accept-rollback accepts
+it, once everything else checks out. After a clean check, the copy kept by
+an upgrade from format 1 is removed.`,
+		Example: "  mysafe check\n  mysafe check --accept-rollback",
+		Args:    exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return checkRun(opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.AcceptRollback, "accept-rollback", false, "accept a vault older than the one last seen (after restoring a backup)")
+	return cmd
+}
+
+var errCheckFailed = errors.New("the vault failed the check")
+
+func checkRun(o *CheckOptions) error {
+	f := o.F
+	v, err := f.OpenVault(true)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	rep, err := v.Check(o.AcceptRollback)
+	if err != nil {
+		return err
+	}
+	for _, p := range rep.Problems {
+		fmt.Fprintf(f.IO.Out, "problem: %s\n", strings.Join(strings.Fields(p), " "))
+	}
+	if !rep.OK() {
+		return withHint(errLocked, fmt.Errorf("%w: %d problems", errCheckFailed, len(rep.Problems)),
+			"restore your latest backup (see `mysafe backup --help`)")
+	}
+	if rep.Accepted {
+		fmt.Fprintf(f.IO.Out, "accepted: generation %d (mysafe had seen %d)\n", rep.Generation, rep.Seen)
+	}
+	if rep.OldCopy != "" {
+		fmt.Fprintf(f.IO.Out, "removed the copy of the format-1 vault: %s\n", rep.OldCopy)
+	}
+	fmt.Fprintf(f.IO.Out, "ok: %d API secrets, generation %d\n", rep.Records, rep.Generation)
+	return nil
+}

@@ -1,0 +1,276 @@
+package vault
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"slices"
+	"strings"
+
+	"golang.org/x/crypto/chacha20poly1305"
+)
+
+// The index is a tree of sealed pages under a sealed root (see
+// docs/security.md, "File format"):
+//
+//	root   generation, record count, binding hash, one tag per middle page
+//	middle (64) one tag per leaf below it
+//	leaf   (4096) entries: record id -> tags of its two sealed parts,
+//	       lookup hint -> record ids, blob name -> tag
+//
+// A tag is the first tagLen bytes of a sealed value's random nonce: every
+// write gives a value a new nonce, so a tag names one version of a value.
+// Checking one record reads the root, one middle page and one leaf,
+// whatever the number of records.
+const (
+	numMids      = 64
+	leavesPerMid = 64
+	numLeaves    = numMids * leavesPerMid
+	tagLen       = 12
+	idLen        = 8
+)
+
+// tag names one sealed version of a value; the zero tag means "absent".
+type tag [tagLen]byte
+
+func tagOf(sealed []byte) (t tag) {
+	copy(t[:], sealed[:min(len(sealed), chacha20poly1305.NonceSizeX)])
+	return t
+}
+
+func (t tag) zero() bool { return t == tag{} }
+
+// Entry kinds of a leaf.
+const (
+	kindRecord = 'r' // key: record id (8 bytes); value: tag of the metadata, tag of the client secret
+	kindIdent  = 'i' // key: hint of the folded identifier; value: record ids
+	kindName   = 'n' // key: hint of the name; value: record ids
+	kindBlob   = 'b' // key: blob name; value: tag
+)
+
+// leafOf places an entry: the first 12 bits of a hash of kind and key.
+func leafOf(kind byte, key string) int {
+	h := sha256.New()
+	h.Write([]byte{kind})
+	h.Write([]byte(key))
+	var sum [sha256.Size]byte
+	return int(binary.BigEndian.Uint16(h.Sum(sum[:0])[:2]) >> 4)
+}
+
+type entry struct {
+	kind byte
+	key  string
+	val  string
+}
+
+func cmpEntry(a entry, kind byte, key string) int {
+	if a.kind != kind {
+		return int(a.kind) - int(kind)
+	}
+	return strings.Compare(a.key, key)
+}
+
+// leaf is one index leaf: entries sorted by kind, then key.
+type leaf struct{ entries []entry }
+
+func (l *leaf) find(kind byte, key string) (int, bool) {
+	return slices.BinarySearchFunc(l.entries, key, func(e entry, k string) int { return cmpEntry(e, kind, k) })
+}
+
+func (l *leaf) get(kind byte, key string) (string, bool) {
+	if i, ok := l.find(kind, key); ok {
+		return l.entries[i].val, true
+	}
+	return "", false
+}
+
+func (l *leaf) set(kind byte, key, val string) {
+	i, ok := l.find(kind, key)
+	if ok {
+		l.entries[i].val = val
+		return
+	}
+	l.entries = slices.Insert(l.entries, i, entry{kind, key, val})
+}
+
+func (l *leaf) remove(kind byte, key string) {
+	if i, ok := l.find(kind, key); ok {
+		l.entries = slices.Delete(l.entries, i, i+1)
+	}
+}
+
+var errIndex = errors.New("index page is malformed")
+
+func (l *leaf) marshal() []byte {
+	n := binary.MaxVarintLen32
+	for _, e := range l.entries {
+		n += 1 + 2*binary.MaxVarintLen32 + len(e.key) + len(e.val)
+	}
+	b := make([]byte, 0, n)
+	b = binary.AppendUvarint(b, uint64(len(l.entries)))
+	for _, e := range l.entries {
+		b = append(b, e.kind)
+		b = binary.AppendUvarint(b, uint64(len(e.key)))
+		b = append(b, e.key...)
+		b = binary.AppendUvarint(b, uint64(len(e.val)))
+		b = append(b, e.val...)
+	}
+	return b
+}
+
+func unmarshalLeaf(b []byte) (*leaf, error) {
+	s := string(b)
+	pos := 0
+	next := func() (string, bool) {
+		n, w := binary.Uvarint(b[pos:])
+		if w <= 0 || n > uint64(len(b)-pos-w) {
+			return "", false
+		}
+		pos += w
+		v := s[pos : pos+int(n)]
+		pos += int(n)
+		return v, true
+	}
+	count, w := binary.Uvarint(b)
+	if w <= 0 || count > uint64(len(b)) {
+		return nil, errIndex
+	}
+	pos = w
+	l := &leaf{entries: make([]entry, 0, count)}
+	for range count {
+		if pos >= len(b) {
+			return nil, errIndex
+		}
+		e := entry{kind: b[pos]}
+		pos++
+		var ok bool
+		if e.key, ok = next(); !ok {
+			return nil, errIndex
+		}
+		if e.val, ok = next(); !ok {
+			return nil, errIndex
+		}
+		if n := len(l.entries); n > 0 && cmpEntry(l.entries[n-1], e.kind, e.key) >= 0 {
+			return nil, errIndex
+		}
+		l.entries = append(l.entries, e)
+	}
+	if pos != len(b) {
+		return nil, errIndex
+	}
+	return l, nil
+}
+
+// ids are the record ids a lookup hint lists, 8 bytes each, sorted.
+func addID(ids, id string) string {
+	for i := 0; i+idLen <= len(ids); i += idLen {
+		switch c := strings.Compare(ids[i:i+idLen], id); {
+		case c == 0:
+			return ids
+		case c > 0:
+			return ids[:i] + id + ids[i:]
+		}
+	}
+	return ids + id
+}
+
+func removeID(ids, id string) string {
+	for i := 0; i+idLen <= len(ids); i += idLen {
+		if ids[i:i+idLen] == id {
+			return ids[:i] + ids[i+idLen:]
+		}
+	}
+	return ids
+}
+
+func splitIDs(ids string) []string {
+	out := make([]string, 0, len(ids)/idLen)
+	for i := 0; i+idLen <= len(ids); i += idLen {
+		out = append(out, ids[i:i+idLen])
+	}
+	return out
+}
+
+// mid is one middle page: the tags of its leaves.
+type mid struct{ tags [leavesPerMid]tag }
+
+func (m *mid) marshal() []byte {
+	b := make([]byte, 0, leavesPerMid*tagLen)
+	for _, t := range m.tags {
+		b = append(b, t[:]...)
+	}
+	return b
+}
+
+func (m *mid) empty() bool {
+	for _, t := range m.tags {
+		if !t.zero() {
+			return false
+		}
+	}
+	return true
+}
+
+func unmarshalMid(b []byte) (*mid, error) {
+	if len(b) != leavesPerMid*tagLen {
+		return nil, errIndex
+	}
+	m := &mid{}
+	for i := range m.tags {
+		copy(m.tags[i][:], b[i*tagLen:])
+	}
+	return m, nil
+}
+
+// root is the top of the tree. Its generation grows by one with every
+// commit; binding is a hash of the sealed identity, the wrapped data key,
+// the vault id and the public keys, so none of them can be exchanged for
+// another version's.
+type root struct {
+	generation uint64
+	records    uint64
+	binding    [sha256.Size]byte
+	mids       [numMids]tag
+}
+
+const rootVersion = 2
+
+func (r *root) marshal() []byte {
+	b := make([]byte, 0, 1+16+sha256.Size+numMids*tagLen)
+	b = append(b, rootVersion)
+	b = binary.BigEndian.AppendUint64(b, r.generation)
+	b = binary.BigEndian.AppendUint64(b, r.records)
+	b = append(b, r.binding[:]...)
+	for _, t := range r.mids {
+		b = append(b, t[:]...)
+	}
+	return b
+}
+
+func unmarshalRoot(b []byte) (*root, error) {
+	if len(b) != 1+16+sha256.Size+numMids*tagLen || b[0] != rootVersion {
+		return nil, errIndex
+	}
+	r := &root{generation: binary.BigEndian.Uint64(b[1:]), records: binary.BigEndian.Uint64(b[9:])}
+	copy(r.binding[:], b[17:])
+	p := 17 + sha256.Size
+	for i := range r.mids {
+		copy(r.mids[i][:], b[p+i*tagLen:])
+	}
+	return r, nil
+}
+
+// bindingOf hashes the values of the meta bucket that the root binds.
+func bindingOf(vaultID, identity, dataKey, publicKeys []byte) (h [sha256.Size]byte) {
+	d := sha256.New()
+	d.Write([]byte("mysafe v2 binding\x00"))
+	for _, v := range [][]byte{vaultID, identity, dataKey, publicKeys} {
+		d.Write(binary.AppendUvarint(nil, uint64(len(v))))
+		d.Write(v)
+	}
+	copy(h[:], d.Sum(nil))
+	return h
+}
+
+func leafKey(n int) []byte { return []byte{byte(n >> 8), byte(n)} }
+func midKey(n int) []byte  { return []byte{byte(n)} }

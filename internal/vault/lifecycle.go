@@ -1,0 +1,312 @@
+package vault
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// ChangePassphrase reseals the vault identity with a new passphrase. The
+// seal is made (scrypt) before the write lock is taken; the commit replaces
+// the old seal and the root that binds it, and the old seal's page is
+// erased. Records are not re-encrypted: an exported identity keeps working.
+// On any error the old passphrase still works.
+func (v *Vault) ChangePassphrase(passphrase []byte, workFactor int) error {
+	if v.identity == nil {
+		return ErrLocked
+	}
+	if len(passphrase) == 0 {
+		return errors.New("empty passphrase")
+	}
+	sealed, err := sealWithPassphrase([]byte(v.identity.String()), passphrase, workFactor)
+	if err != nil {
+		return err
+	}
+	return v.Update(func(tx *Tx) error {
+		if err := tx.loadRoot(); err != nil {
+			return err
+		}
+		tx.dirty = true
+		return tx.btx.Bucket(bucketMeta).Put(keyIdentity, sealed)
+	})
+}
+
+// RotateKeys replaces the vault identity and the data key, seals the new
+// identity with passphrase, and re-encrypts every record, blob and index
+// page, all in one transaction: a crash leaves the old vault or the new
+// one. Identities exported before stop working. The generation keeps
+// growing across the rotation.
+func (v *Vault) RotateKeys(passphrase []byte, workFactor int) error {
+	if v.keys == nil {
+		return ErrLocked
+	}
+	if len(passphrase) == 0 {
+		return errors.New("empty passphrase")
+	}
+	ks, err := newKeySet(passphrase, workFactor)
+	if err != nil {
+		return err
+	}
+	if v.readOnly {
+		if err := v.Reopen(false); err != nil {
+			return err
+		}
+	}
+	oldKeys, oldID, oldWrapped := v.keys, v.identity, v.dataKey
+	gen, err := v.commit(func(tx *Tx) error {
+		btx := tx.btx
+		recs, err := tx.Records()
+		if err != nil {
+			return err
+		}
+		blobs := map[string][]byte{}
+		var names []string
+		if err := btx.Bucket(bucketData).ForEach(func(k, _ []byte) error {
+			names = append(names, string(k))
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, name := range names {
+			if blobs[name], err = tx.Blob(name); err != nil {
+				return err
+			}
+		}
+		for _, b := range [][]byte{bucketRecords, bucketSecrets, bucketIndex, bucketData} {
+			if err := btx.DeleteBucket(b); err != nil {
+				return err
+			}
+		}
+		if err := createBuckets(btx); err != nil {
+			return err
+		}
+		if err := ks.store(v, btx, v.vaultID); err != nil {
+			return err
+		}
+		// Everything is written again, under the new keys, from an empty
+		// index; the generation keeps growing.
+		gen := tx.root.generation
+		*tx = *newTx(v, btx, v.keys)
+		tx.root = &root{generation: gen}
+		for _, r := range recs {
+			if err := tx.Put(r); err != nil {
+				return err
+			}
+		}
+		for _, name := range names {
+			if err := tx.PutBlob(name, blobs[name]); err != nil {
+				return err
+			}
+		}
+		tx.dirty = true
+		return nil
+	})
+	if err != nil {
+		v.keys, v.identity, v.dataKey = oldKeys, oldID, oldWrapped
+		return err
+	}
+	if err := v.wipe(); err != nil {
+		return err
+	}
+	return v.remember(gen)
+}
+
+// CheckReport is the result of Check.
+type CheckReport struct {
+	Records    int
+	Blobs      int
+	Generation uint64 // the vault's generation
+	Seen       uint64 // the highest generation seen before the check
+	Accepted   bool   // a rollback was accepted
+	OldCopy    string // the format-1 copy removed after a clean check
+	Problems   []string
+}
+
+// OK reports whether the check found nothing wrong.
+func (r *CheckReport) OK() bool { return len(r.Problems) == 0 }
+
+// Check verifies the whole vault: bbolt's own consistency check, every
+// index page and every value in its place, the index agreeing with the
+// buckets in both directions, the lookup hints, and the generation against
+// the highest one seen. With acceptRollback, a vault that is sound but
+// behind the remembered generation is accepted: the remembered generation
+// is set to the vault's. After a clean check, the format-1 copy kept by an
+// upgrade is removed. The error is nil whenever a report could be made.
+func (v *Vault) Check(acceptRollback bool) (*CheckReport, error) {
+	if v.keys == nil {
+		return nil, ErrLocked
+	}
+	rep := &CheckReport{Seen: v.seen}
+	problem := func(format string, a ...any) { rep.Problems = append(rep.Problems, fmt.Sprintf(format, a...)) }
+	err := v.guard(func() error {
+		return v.db.View(func(btx *bolt.Tx) error {
+			for err := range btx.Check() {
+				problem("database: %v", err)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		problem("database: %v", err)
+		return rep, nil
+	}
+	err = v.guard(func() error {
+		return v.db.View(func(btx *bolt.Tx) error {
+			tx := newTx(v, btx, v.keys)
+			tx.allowRollback = true
+			checkTree(tx, rep, problem)
+			return nil
+		})
+	})
+	if err != nil {
+		problem("%v", err)
+	}
+	if rep.Generation < v.seen {
+		if acceptRollback && len(rep.Problems) == 0 {
+			if err := updateGeneration(v.stateDir, v.vaultID, func(uint64) uint64 { return rep.Generation }); err != nil {
+				return nil, err
+			}
+			v.seen, rep.Accepted = rep.Generation, true
+		} else {
+			problem("%v", &RollbackError{Path: v.path, Found: rep.Generation, Seen: v.seen})
+		}
+	} else if err := v.remember(rep.Generation); err != nil {
+		return nil, err
+	}
+	if len(rep.Problems) == 0 {
+		old := v.path + OldCopySuffix
+		if _, err := os.Lstat(old); err == nil {
+			if err := os.Remove(old); err != nil {
+				return nil, err
+			}
+			rep.OldCopy = old
+		}
+	}
+	return rep, nil
+}
+
+// checkTree walks the whole index and every bucket.
+func checkTree(tx *Tx, rep *CheckReport, problem func(string, ...any)) {
+	if err := tx.loadRoot(); err != nil {
+		problem("%v", err)
+		return
+	}
+	rep.Generation = tx.root.generation
+	index := tx.btx.Bucket(bucketIndex)
+	for n := range numLeaves {
+		if _, err := tx.leafPage(n); err != nil {
+			problem("%v", err)
+		}
+	}
+	index.ForEach(func(k, _ []byte) error {
+		switch {
+		case len(k) == 1 && int(k[0]) < numMids && !tx.root.mids[k[0]].zero():
+		case len(k) == 2 && int(k[0])<<8|int(k[1]) < numLeaves:
+			n := int(k[0])<<8 | int(k[1])
+			if m := tx.mids[n/leavesPerMid]; m != nil && !m.tags[n%leavesPerMid].zero() {
+				return nil
+			}
+			problem("index page %x is not part of the index", k)
+		default:
+			problem("index page %x is not part of the index", k)
+		}
+		return nil
+	})
+	hints := map[byte]map[string][]string{kindIdent: {}, kindName: {}}
+	var records uint64
+	for n := range numLeaves {
+		l := tx.leaves[n]
+		if l == nil {
+			continue
+		}
+		for _, e := range l.entries {
+			if leafOf(e.kind, e.key) != n {
+				problem("index entry %c/%x is in the wrong place", e.kind, e.key)
+				continue
+			}
+			switch e.kind {
+			case kindRecord:
+				records++
+				r, err := tx.record(e.key)
+				if err != nil {
+					problem("%v", err)
+					continue
+				}
+				rep.Records++
+				hints[kindName][tx.nameHint(r.Name)] = append(hints[kindName][tx.nameHint(r.Name)], e.key)
+				if r.Identifier != "" {
+					h := tx.identHint(r.Identifier)
+					hints[kindIdent][h] = append(hints[kindIdent][h], e.key)
+				}
+			case kindBlob:
+				if _, err := tx.Blob(e.key); err != nil {
+					problem("%v", err)
+					continue
+				}
+				rep.Blobs++
+			case kindIdent, kindName:
+			default:
+				problem("index entry of unknown kind %q", e.kind)
+			}
+		}
+	}
+	// Every hint lists exactly the records that carry its name or identifier.
+	for kind, want := range hints {
+		for h, ids := range want {
+			got, _, err := tx.entry(kind, h)
+			slices.Sort(ids)
+			if err != nil || got != string(joinIDs(ids)) {
+				problem("the lookup hints of record %x do not match it", ids[0])
+			}
+		}
+	}
+	for n := range numLeaves {
+		if l := tx.leaves[n]; l != nil {
+			for _, e := range l.entries {
+				if (e.kind == kindIdent || e.kind == kindName) && hints[e.kind][e.key] == nil {
+					problem("a lookup hint names no record")
+				}
+			}
+		}
+	}
+	if records != tx.root.records {
+		problem("the root counts %d records, the index lists %d", tx.root.records, records)
+	}
+	for _, b := range []struct {
+		bucket []byte
+		kind   byte
+		what   string
+	}{{bucketRecords, kindRecord, "record"}, {bucketSecrets, kindRecord, "client secret of record"}, {bucketData, kindBlob, "data blob"}} {
+		tx.btx.Bucket(b.bucket).ForEach(func(k, _ []byte) error {
+			if _, ok, err := tx.entry(b.kind, string(k)); err == nil && !ok {
+				problem("%s %x was added behind mysafe's back", b.what, k)
+			}
+			return nil
+		})
+	}
+}
+
+func joinIDs(ids []string) []byte {
+	var b []byte
+	for _, id := range ids {
+		b = append(b, id...)
+	}
+	return b
+}
+
+// Backup writes a consistent copy of the vault to path (0600), while other
+// processes may keep reading it. It refuses an existing path (ErrConflict)
+// and a vault that does not pass the root's checks (a rolled-back vault is
+// not copied as if it were current).
+func (v *Vault) Backup(path string) error {
+	if err := v.View(func(tx *Tx) error { return tx.loadRoot() }); err != nil {
+		return err
+	}
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("%w: %s already exists", ErrConflict, path)
+	}
+	return v.copyTo(path)
+}

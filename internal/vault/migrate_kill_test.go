@@ -1,0 +1,74 @@
+package vault
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// envUpgradeChild makes the test binary upgrade the vault it names and
+// exit, so the parent can kill it at any moment.
+const envUpgradeChild = "MYSAFE_TEST_UPGRADE_CHILD"
+
+func TestMain(m *testing.M) {
+	if path := os.Getenv(envUpgradeChild); path != "" {
+		ident, _ := os.ReadFile("testdata/format1/identity.txt")
+		v, err := Open(path, Options{ReadOnly: true, StateDir: path + ".state"})
+		if err == nil {
+			err = v.UnlockWithIdentity(string(ident))
+		}
+		if err != nil {
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// TestUpgradeKilledLeavesOldOrNew kills the upgrading process at different
+// moments: the file is always the format-1 vault or the complete format-2
+// one, never a mix.
+func TestUpgradeKilledLeavesOldOrNew(t *testing.T) {
+	ident, _ := os.ReadFile("testdata/format1/identity.txt")
+	seen := map[string]int{}
+	for i := range 12 {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "vault.db")
+		copyFile(t, "testdata/format1/vault.db", path)
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), envUpgradeChild+"="+path)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(i) * 25 * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+
+		format := ""
+		db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+		if err != nil {
+			t.Fatalf("kill %d: %v", i, err)
+		}
+		db.View(func(btx *bolt.Tx) error { format = string(btx.Bucket(bucketMeta).Get(keyFormat)); return nil })
+		db.Close()
+		seen[format]++
+		// Whatever state it was left in, the next open completes the
+		// upgrade and shows both records.
+		got, err := openAll(path, path+".state", string(ident))
+		if err != nil {
+			t.Fatalf("kill %d (left %s): %v", i, format, err)
+		}
+		if err == nil && (got["payments"] != "sk_live_fixture_payments_1" || got["github"] != "sk_fixture_github_2" || len(got) != 2) {
+			t.Fatalf("kill %d (left %s): %v", i, format, got)
+		}
+		if format != formatV1 && format != formatV2 {
+			t.Fatalf("kill %d: format %q", i, format)
+		}
+	}
+	t.Logf("left behind: %v", seen)
+}
