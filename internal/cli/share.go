@@ -96,10 +96,15 @@ func parseExpiry(s string) (time.Duration, error) {
 }
 
 // resolveRecipient turns a --to value into a named recipient: a contact's
-// key, or a key given directly.
-func resolveRecipient(contacts []Contact, to string) (share.Recipient, error) {
-	if i, ok := findContact(contacts, to); ok {
-		r, err := share.ParseRecipient(contacts[i].Key)
+// key, or a key given directly. A contact with a card is reached on their
+// post-quantum key when pq is true.
+func resolveRecipient(contacts []share.Contact, to string, pq bool) (share.Recipient, error) {
+	if i, ok := share.FindContact(contacts, to); ok {
+		key := contacts[i].Key
+		if pq && contacts[i].PQ != "" {
+			key = contacts[i].PQ
+		}
+		r, err := share.ParseRecipient(key)
 		if err != nil {
 			return r, err
 		}
@@ -115,12 +120,12 @@ func resolveRecipient(contacts []Contact, to string) (share.Recipient, error) {
 		}
 		if !strings.HasPrefix(to, "age1") && !strings.HasPrefix(to, "ssh-") {
 			return r, &exitError{class: errNotFound, msg: fmt.Sprintf("no contact named %q", to),
-				hint: "add one with `mysafe contact add " + to + " KEY`, or give the public key itself"}
+				hint: "add one with `mysafe contact add " + to + " CARD`, or give the public key itself"}
 		}
 		return r, usageErr(err.Error())
 	}
 	for _, c := range contacts {
-		if c.Key == r.Key() {
+		if c.HasKey(r.Key()) {
 			r.Name = c.Name
 		}
 	}
@@ -128,6 +133,34 @@ func resolveRecipient(contacts []Contact, to string) (share.Recipient, error) {
 		r.Name = r.Fingerprint()
 	}
 	return r, nil
+}
+
+// resolveRecipients resolves every --to. Contacts with a card are reached
+// on their post-quantum keys when every recipient has one, so a bundle is
+// post-quantum whenever it can be.
+func resolveRecipients(contacts []share.Contact, to []string) ([]share.Recipient, error) {
+	pq := true
+	for _, t := range to {
+		key := t
+		if i, ok := share.FindContact(contacts, t); ok {
+			if key = contacts[i].Key; contacts[i].PQ != "" {
+				continue
+			}
+		}
+		if r, err := share.ParseRecipient(key); err == nil && r.PostQuantum() {
+			continue
+		}
+		pq = false
+	}
+	var out []share.Recipient
+	for _, t := range to {
+		r, err := resolveRecipient(contacts, t, pq)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 func shareRun(o *ShareOptions) error {
@@ -173,13 +206,8 @@ func shareRun(o *ShareOptions) error {
 		if err != nil {
 			return err
 		}
-		recipients = recipients[:0]
-		for _, to := range o.To {
-			r, err := resolveRecipient(contacts, to)
-			if err != nil {
-				return err
-			}
-			recipients = append(recipients, r)
+		if recipients, err = resolveRecipients(contacts, o.To); err != nil {
+			return err
 		}
 		if _, err := share.CheckRecipients(recipients); err != nil {
 			return usageErr(err.Error())
@@ -194,11 +222,11 @@ func shareRun(o *ShareOptions) error {
 				return err
 			}
 			for _, to := range recipients {
-				if err := share.CanSend(r, to.Key()); err != nil {
+				if err := share.CanSend(r, ownerKeyOf(contacts, to)); err != nil {
 					return &exitError{class: errNotPermitted, err: fmt.Errorf("%s: %w", describe(r), err)}
 				}
 				for _, a := range r.Access {
-					if a.Recipient != to.Key() {
+					if a.Recipient != ownerKeyOf(contacts, to) {
 						continue
 					}
 					if a.Revoked() {
@@ -208,11 +236,18 @@ func shareRun(o *ShareOptions) error {
 					}
 				}
 			}
+			if r.Mine() {
+				// The access list is part of what the owner signs, so
+				// grant before building.
+				for _, to := range recipients {
+					grantAccess(r, contacts, to, perm, now)
+				}
+			}
 			recs = append(recs, r)
 			payloadRecs = append(payloadRecs, share.RecordFromSecret(r, self))
 			names = append(names, r.Name)
 		}
-		p := share.NewPayload(now, share.Sender{Name: profile.Owner, Recipient: pub.Sharing, PQRecipient: pub.SharingPQ}, perm, payloadRecs)
+		p := share.NewPayload(now, share.Sender{Name: profile.Owner, Recipient: pub.Sharing, PQRecipient: pub.SharingPQ}, payloadRecs)
 		if ttl > 0 {
 			exp := now.Add(ttl).UTC().Truncate(time.Second)
 			p.ExpiresAt = &exp
@@ -225,11 +260,6 @@ func shareRun(o *ShareOptions) error {
 			return err
 		}
 		for _, r := range recs {
-			if r.Mine() {
-				for _, to := range recipients {
-					grantAccess(r, to, perm, now)
-				}
-			}
 			r.SyncedRevision = r.Revision
 			if err := tx.Put(r); err != nil {
 				return err
@@ -273,15 +303,29 @@ func shareRun(o *ShareOptions) error {
 	return nil
 }
 
-// grantAccess adds or updates the access entry of one recipient.
-func grantAccess(r *secret.Record, to share.Recipient, perm secret.Permission, now time.Time) {
+// grantAccess adds or updates the access entry of one recipient. A
+// contact's entry is keyed by their classic sharing key, whichever key the
+// bundle was encrypted to, since that is the key records name owners by.
+func grantAccess(r *secret.Record, contacts []share.Contact, to share.Recipient, perm secret.Permission, now time.Time) {
+	key := ownerKeyOf(contacts, to)
 	for i, a := range r.Access {
-		if a.Recipient == to.Key() {
+		if a.Recipient == key {
 			r.Access[i].Name, r.Access[i].Permission, r.Access[i].GrantedAt, r.Access[i].RevokedAt = to.Name, perm, now, time.Time{}
 			return
 		}
 	}
-	r.Access = append(r.Access, secret.Access{Name: to.Name, Recipient: to.Key(), Permission: perm, GrantedAt: now})
+	r.Access = append(r.Access, secret.Access{Name: to.Name, Recipient: key, Permission: perm, GrantedAt: now})
+}
+
+// ownerKeyOf returns the key a recipient is known by in records: a
+// contact's classic sharing key, or the recipient key itself.
+func ownerKeyOf(contacts []share.Contact, to share.Recipient) string {
+	for i := range contacts {
+		if contacts[i].HasKey(to.Key()) {
+			return contacts[i].Key
+		}
+	}
+	return to.Key()
 }
 
 func writeBundleFile(o *ShareOptions, bundle []byte) error {
@@ -317,7 +361,7 @@ func revokeRun(o *ShareOptions) error {
 			return err
 		}
 		key := ""
-		if i, ok := findContact(contacts, o.From); ok {
+		if i, ok := share.FindContact(contacts, o.From); ok {
 			key = contacts[i].Key
 		}
 		for i, a := range r.Access {
