@@ -15,10 +15,11 @@ import (
 // lower case. It is only for comparing, never for showing.
 func lookalikeKey(s string) string {
 	s = norm.NFKC.String(width.Fold.String(s))
-	s = strings.ToLower(s)
-	// The skeleton may map to upper-case Latin letters or change case
-	// (for instance "ǀ" to "l"), so fold again afterwards.
-	return strings.ToLower(confusable.Skeleton(s))
+	// The skeleton first, so that a capital I confusable with l counts as
+	// l before case folding turns it into i; then lower case, and the
+	// skeleton again for what lower case letters look like ("m" and "rn").
+	s = strings.ToLower(confusable.Skeleton(s))
+	return confusable.Skeleton(s)
 }
 
 // Lookalike reports whether a and b would look the same, or nearly, to a
