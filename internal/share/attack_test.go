@@ -346,3 +346,26 @@ func sealSigned(t testing.TB, raw []byte, signer ed25519.PrivateKey, to *user) [
 	}
 	return b
 }
+
+// OpenFrom accepts only what one contact signed, as owner, themselves.
+func TestOpenFrom(t *testing.T) {
+	bob, carol, dave := newUser(t, "bob"), newUser(t, "carol"), newUser(t, "dave")
+	ids := []age.Identity{carol.x, carol.pq}
+	good := bob.bundle(t, bob.sender(), []*user{carol}, bob.record(1, carol))
+	if o, err := OpenFrom(good, ids, bob.contact(), testNow(), OpenOptions{}); err != nil || len(o.Payload.Records) != 1 {
+		t.Fatalf("bob's own bundle: %v", err)
+	}
+	if _, err := OpenFrom(good, ids, dave.contact(), testNow(), OpenOptions{}); !errors.Is(err, ErrSender) {
+		t.Errorf("bob's bundle checked against dave: %v", err)
+	}
+	// Dave delivers a record naming Bob as owner, unsigned by Bob.
+	relay := dave.bundle(t, dave.sender(), []*user{carol}, bob.record(1, carol))
+	if _, err := OpenFrom(relay, ids, dave.contact(), testNow(), OpenOptions{}); !errors.Is(err, ErrNotPermitted) {
+		t.Errorf("dave relaying bob's record: %v", err)
+	}
+	noSigning := bob.contact()
+	noSigning.Signing = ""
+	if _, err := OpenFrom(good, ids, noSigning, testNow(), OpenOptions{}); !errors.Is(err, ErrSender) {
+		t.Errorf("contact without a signing key: %v", err)
+	}
+}

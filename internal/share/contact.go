@@ -2,6 +2,8 @@ package share
 
 import (
 	"errors"
+
+	"filippo.io/age"
 	"fmt"
 	"slices"
 	"strings"
@@ -197,4 +199,38 @@ func IdentifySender(o *Opened, contacts []Contact, trust string) (SenderCheck, e
 	cp := *named
 	cp.Signing = o.SignerKey
 	return SenderCheck{Contact: &cp, Pinned: true}, nil
+}
+
+// OpenFrom opens a bundle that must come from contact c and be vouched for
+// by c alone: signed by c's signing key, naming only c's keys as the
+// sender's, and every record owned by c and carrying c's owner signature.
+// It is for acting on a bundle without importing it, such as running a
+// command with its secrets. opts.AllowUnsigned is ignored: an unsigned
+// bundle is never from anyone.
+//
+// Errors: those of Open; ErrSender when the bundle is not from c, or c has
+// no signing key; ErrNotPermitted naming the first record c did not sign
+// as its owner.
+func OpenFrom(data []byte, identities []age.Identity, c Contact, now time.Time, opts OpenOptions) (*Opened, error) {
+	if c.Signing == "" {
+		return nil, fmt.Errorf("%w: no signing key is known for contact %s; add their contact card", ErrSender, c.Name)
+	}
+	opts.AllowUnsigned = false
+	o, err := Open(data, identities, now, opts)
+	if err != nil {
+		return nil, err
+	}
+	check, err := IdentifySender(o, []Contact{c}, "")
+	if err != nil {
+		return nil, err
+	}
+	if check.Contact == nil {
+		return nil, fmt.Errorf("%w: not signed by contact %s (signed by %s)", ErrSender, c.Name, o.SignerFingerprint)
+	}
+	for _, rec := range o.Payload.Records {
+		if !c.HasKey(rec.OwnerKey) || rec.OwnerSigner != c.Signing {
+			return nil, fmt.Errorf("%w: %q is not signed by %s as its owner", ErrNotPermitted, rec.Name, c.Name)
+		}
+	}
+	return o, nil
 }
