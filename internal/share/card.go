@@ -95,6 +95,9 @@ func ParseCard(s string) (Card, error) {
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return Card{}, fmt.Errorf("%w: malformed signature", ErrInvalidCard)
 	}
+	if c.Sharing != fields[1] || c.PQ != fields[2] || c.Signing != fields[3]+" "+fields[4] {
+		return Card{}, fmt.Errorf("%w: its keys are not written as mysafe writes them; check that it was copied whole", ErrInvalidCard)
+	}
 	cpk, ok := pk.(ssh.CryptoPublicKey)
 	if !ok {
 		return Card{}, fmt.Errorf("%w: its signing key is not an ssh-ed25519 key", ErrInvalidCard)

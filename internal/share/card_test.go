@@ -1,6 +1,7 @@
 package share
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -99,4 +100,40 @@ func TestCheckStrict(t *testing.T) {
 			t.Errorf("%s: err = %v", tt.in, err)
 		}
 	}
+}
+
+// FuzzParseCard checks that any line either parses to a card that prints
+// back to the same keys or fails with ErrInvalidCard, never panicking.
+func FuzzParseCard(f *testing.F) {
+	u := newUser(f, "alice")
+	line, _ := MakeCard(u.key(), u.pq.Recipient().String(), u.signing)
+	f.Add(line)
+	f.Add(CardPrefix + " a b c d e")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := ParseCard(s)
+		if err != nil {
+			if !errors.Is(err, ErrInvalidCard) {
+				t.Fatalf("error %v does not wrap ErrInvalidCard", err)
+			}
+			return
+		}
+		if !strings.HasPrefix(strings.TrimSpace(s), c.String()+" ") {
+			t.Fatalf("parsed %q from %q", c.String(), s)
+		}
+	})
+}
+
+// FuzzCheckStrict checks that the strict checker never panics and accepts
+// nothing that encoding/json rejects.
+func FuzzCheckStrict(f *testing.F) {
+	f.Add([]byte(`{"payload": {"format": "mysafe-share"}, "signature": ""}`))
+	f.Add([]byte(`{"payload": 1, "payload": 2}`))
+	f.Add([]byte(`[[[[[[[[`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if checkStrict(data, envelopeShape()) == nil && !json.Valid(data) {
+			t.Fatalf("accepted invalid JSON %q", data)
+		}
+		_ = checkStrict(data, payloadShape())
+	})
 }
