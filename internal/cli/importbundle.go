@@ -237,4 +237,3 @@ func alreadyImported(tx *vault.Tx, id string) ([]importedBundle, error) {
 	}
 	return imported, nil
 }
-
