@@ -144,6 +144,8 @@ func TestBuildRejectsInvalidPayload(t *testing.T) {
 			p.Records[0].Access = []Access{{Name: "alice", Recipient: alice.key, Permission: secret.PermView}}
 		}, "owner's"},
 		{"revision zero", func(p *Payload) { p.Records[0].Revision = 0 }, "revision"},
+		{"bidi control in the sender's name", func(p *Payload) { p.Sender.Name = "dave\u202eevil" }, "sender.name: contains the bidirectional control U+202E"},
+		{"escape in the owner's name", func(p *Payload) { p.Records[0].Owner = "bob\x1b[2J" }, "owner"},
 		{"no records", func(p *Payload) { p.Records = nil }, "records"},
 		{"bad sender key", func(p *Payload) { p.Sender.Recipient = "age1nope" }, "sender.recipient"},
 		{"bad url", func(p *Payload) { p.Records[0].URL = "ftp://x" }, "url"},

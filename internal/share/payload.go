@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/mysafe/mysafe/internal/secret"
 )
@@ -471,15 +469,17 @@ func isHexID(s string) bool {
 	return true
 }
 
-// checkName checks a person's name: optional, one line of text.
+// checkName checks a person's name: optional, one line of text with
+// nothing invisible or direction-changing, by the vault's rule for owners.
 func checkName(field, s string) error {
-	switch {
-	case len(s) > secret.MaxNameLen:
-		return fmt.Errorf("%s: longer than %d bytes", field, secret.MaxNameLen)
-	case !utf8.ValidString(s):
-		return fmt.Errorf("%s: not valid UTF-8", field)
-	case strings.IndexFunc(s, unicode.IsControl) >= 0:
-		return fmt.Errorf("%s: contains a control character", field)
+	if s == "" {
+		return nil
+	}
+	if err := secret.ValidateOwner(s); err != nil {
+		if fe, ok := errors.AsType[*secret.FieldError](err); ok {
+			return fmt.Errorf("%s: %s", field, fe.Msg)
+		}
+		return fmt.Errorf("%s: %v", field, err)
 	}
 	return nil
 }
