@@ -213,40 +213,32 @@ func shareRun(o *ShareOptions) error {
 			return usageErr(err.Error())
 		}
 		now := tx.Now()
-		self := share.Party{Name: profile.Owner, Recipient: pub.Sharing}
 		var recs []*secret.Record
-		var payloadRecs []share.Record
 		for _, ref := range o.Refs {
 			r, err := tx.Find(ref)
 			if err != nil {
 				return err
 			}
-			for _, to := range recipients {
-				if err := share.CanSend(r, ownerKeyOf(contacts, to)); err != nil {
-					return &exitError{class: errNotPermitted, err: fmt.Errorf("%s: %w", describe(r), err)}
-				}
-				for _, a := range r.Access {
-					if a.Recipient != ownerKeyOf(contacts, to) {
-						continue
-					}
-					if a.Revoked() {
-						notes = append(notes, fmt.Sprintf("mysafe: note: %s's access to %s had been revoked on %s; this share gives it back", to.Name, r.Name, fmtTime(a.RevokedAt)))
-					} else if r.Mine() && a.Permission == secret.PermEdit && perm == secret.PermView && !o.PermissionSet {
-						return usageErr(fmt.Sprintf("%s has edit permission on %s; say --permission edit to keep it or --permission view to lower it", to.Name, r.Name))
-					}
-				}
-			}
-			if r.Mine() {
-				// The access list is part of what the owner signs, so
-				// grant before building.
-				for _, to := range recipients {
-					grantAccess(r, contacts, to, perm, now)
-				}
-			}
 			recs = append(recs, r)
-			payloadRecs = append(payloadRecs, share.RecordFromSecret(r, self))
 			names = append(names, r.Name)
 		}
+		plan, err := share.PlanShare(share.ShareRequest{
+			Records: recs, Recipients: recipients, Contacts: contacts,
+			Self:       share.Party{Name: profile.Owner, Recipient: pub.Sharing},
+			Permission: perm, PermissionChosen: o.PermissionSet, Now: now,
+		})
+		if se, ok := errors.AsType[*share.ShareError](err); ok {
+			if errors.Is(err, share.ErrWouldLower) {
+				return usageErr(strings.TrimPrefix(err.Error(), share.ErrWouldLower.Error()+": ") + "; say --permission edit to keep it or --permission view to lower it")
+			}
+			return &exitError{class: errNotPermitted, err: fmt.Errorf("%s: %w", describe(se.Record), se.Err)}
+		} else if err != nil {
+			return err
+		}
+		for _, g := range plan.Regranted {
+			notes = append(notes, fmt.Sprintf("mysafe: note: %s's access to %s had been revoked on %s; this share gives it back", g.Recipient, g.Record, fmtTime(g.RevokedAt)))
+		}
+		payloadRecs := plan.Payload
 		p := share.NewPayload(now, share.Sender{Name: profile.Owner, Recipient: pub.Sharing, PQRecipient: pub.SharingPQ}, payloadRecs)
 		if ttl > 0 {
 			exp := now.Add(ttl).UTC().Truncate(time.Second)
@@ -259,8 +251,7 @@ func shareRun(o *ShareOptions) error {
 			}
 			return err
 		}
-		for _, r := range recs {
-			r.SyncedRevision = r.Revision
+		for _, r := range plan.Records {
 			if err := tx.Put(r); err != nil {
 				return err
 			}
@@ -301,31 +292,6 @@ func shareRun(o *ShareOptions) error {
 	}
 	f.chatter("Shared %d API secret(s) (%s) with %s, permission %s: %s", len(names), strings.Join(names, ", "), strings.Join(who, ", "), perm, dest)
 	return nil
-}
-
-// grantAccess adds or updates the access entry of one recipient. A
-// contact's entry is keyed by their classic sharing key, whichever key the
-// bundle was encrypted to, since that is the key records name owners by.
-func grantAccess(r *secret.Record, contacts []share.Contact, to share.Recipient, perm secret.Permission, now time.Time) {
-	key := ownerKeyOf(contacts, to)
-	for i, a := range r.Access {
-		if a.Recipient == key {
-			r.Access[i].Name, r.Access[i].Permission, r.Access[i].GrantedAt, r.Access[i].RevokedAt = to.Name, perm, now, time.Time{}
-			return
-		}
-	}
-	r.Access = append(r.Access, secret.Access{Name: to.Name, Recipient: key, Permission: perm, GrantedAt: now})
-}
-
-// ownerKeyOf returns the key a recipient is known by in records: a
-// contact's classic sharing key, or the recipient key itself.
-func ownerKeyOf(contacts []share.Contact, to share.Recipient) string {
-	for i := range contacts {
-		if contacts[i].HasKey(to.Key()) {
-			return contacts[i].Key
-		}
-	}
-	return to.Key()
 }
 
 func writeBundleFile(o *ShareOptions, bundle []byte) error {
