@@ -10,9 +10,11 @@ require (
 	github.com/spf13/viper v1.21.0
 	github.com/tobischo/gokeepasslib/v3 v3.6.1
 	go.etcd.io/bbolt v1.5.0
+	go.mau.fi/util v0.11.0
 	golang.org/x/crypto v0.58.0
 	golang.org/x/sys v0.49.0
 	golang.org/x/term v0.47.0
+	golang.org/x/text v0.43.0
 )
 
 require (
@@ -29,6 +31,5 @@ require (
 	github.com/subosito/gotenv v1.6.0 // indirect
 	github.com/tobischo/argon2 v0.1.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.4 // indirect
-	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/tools v0.51.0 // indirect
 )

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -15,30 +16,16 @@ import (
 	"github.com/mysafe/mysafe/internal/vault"
 )
 
-// Contact is one entry of the address book, kept sealed in the vault.
-type Contact struct {
-	Name    string    `json:"name"`
-	Key     string    `json:"key"`
-	Kind    string    `json:"kind"`
-	Signing string    `json:"signing,omitempty"` // their signing key, learnt from a verified bundle
-	AddedAt time.Time `json:"added_at"`
-}
-
 const blobContacts = "contacts"
 
-func loadContacts(tx *vault.Tx) ([]Contact, error) {
-	var cs []Contact
+func loadContacts(tx *vault.Tx) ([]share.Contact, error) {
+	var cs []share.Contact
 	_, err := tx.GetJSON(blobContacts, &cs)
 	return cs, err
 }
 
-func findContact(cs []Contact, name string) (int, bool) {
-	i := slices.IndexFunc(cs, func(c Contact) bool { return strings.EqualFold(c.Name, name) })
-	return i, i >= 0
-}
-
 func validateContactName(name string) error {
-	if name == "" || len(name) > 64 || strings.IndexFunc(name, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r == ',' }) >= 0 || strings.HasPrefix(name, "age1") || strings.HasPrefix(name, "ssh-") {
+	if name == "" || len(name) > 64 || strings.IndexFunc(name, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r == ',' }) >= 0 || strings.HasPrefix(name, "age1") || strings.HasPrefix(name, "ssh-") || strings.HasPrefix(name, share.CardPrefix) {
 		return usageErr(fmt.Sprintf("invalid contact name %q: one word, no spaces or commas, not a key", name))
 	}
 	return nil
@@ -49,7 +36,7 @@ func NewCmdContact(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "contact",
 		Short:   "Manage the people you share API secrets with",
-		Example: "  mysafe contact add bob age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n  mysafe contact list",
+		Example: "  mysafe contact add bob \"$(cat bob.card)\"\n  mysafe contact add carol -F carol_id_ed25519.pub\n  mysafe contact list",
 		Args:    exactArgs(0, "a subcommand (add, list, rm)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return usageErr("say what to do: `mysafe contact add|list|rm`")
@@ -57,22 +44,26 @@ func NewCmdContact(f *Factory) *cobra.Command {
 	}
 	var keyFile string
 	add := &cobra.Command{
-		Use:   "add NAME [KEY]",
-		Short: "Add a contact with their public key",
-		Long: `Add a contact. KEY is an age key (age1...), an age post-quantum key
-(age1pq1...), or an SSH ssh-ed25519 / ssh-rsa public key; with -F it is read
-from a file (an authorized_keys line or a .pub file is fine).`,
-		Example: "  mysafe contact add bob age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n  mysafe contact add carol -F ~/carol_id_ed25519.pub",
+		Use:   "add NAME [CARD|KEY]",
+		Short: "Add a contact with their contact card or public key",
+		Long: `Add a contact. CARD is the line ` + "`mysafe key`" + ` prints on their side
+(mysafe-card-1 ...): it holds their sharing keys and the signing key that
+signs their bundles, so their bundles are verified from the first one.
+For people who do not use mysafe, give a public key instead: an age key
+(age1...), an age post-quantum key (age1pq1...), or an SSH ssh-ed25519 /
+ssh-rsa public key. With -F the card or key is read from a file (an
+authorized_keys line or a .pub file is fine).`,
+		Example: "  mysafe contact add bob -F bob.card\n  mysafe contact add carol -F ~/carol_id_ed25519.pub\n  mysafe contact add dave age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 1 || len(args) > 2 || (len(args) == 2) == (keyFile != "") {
-				return usageErr("mysafe contact add takes NAME and either KEY or -F FILE")
+				return usageErr("mysafe contact add takes NAME and either CARD, KEY or -F FILE")
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			key := ""
 			if keyFile != "" {
-				b, err := os.ReadFile(keyFile)
+				b, err := readLimitedFile(keyFile, 64<<10)
 				if err != nil {
 					return &exitError{class: errNotFound, err: err}
 				}
@@ -83,7 +74,7 @@ from a file (an authorized_keys line or a .pub file is fine).`,
 			return contactAdd(f, args[0], key)
 		},
 	}
-	add.Flags().StringVarP(&keyFile, "file", "F", "", "read the key from `FILE`")
+	add.Flags().StringVarP(&keyFile, "file", "F", "", "read the card or key from `FILE`")
 	var asJSON bool
 	list := &cobra.Command{
 		Use:     "list",
@@ -105,6 +96,24 @@ from a file (an authorized_keys line or a .pub file is fine).`,
 	return cmd
 }
 
+// readLimitedFile reads a small file, refusing one larger than max bytes.
+func readLimitedFile(path string, max int64) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	b := make([]byte, max+1)
+	n, err := fh.Read(b)
+	if err != nil && n == 0 {
+		return nil, err
+	}
+	if int64(n) > max {
+		return nil, fmt.Errorf("%s: larger than %d bytes; a card or key is one line", path, max)
+	}
+	return b[:n], nil
+}
+
 // firstKeyLine returns the first non-empty, non-comment line of a key file.
 func firstKeyLine(s string) string {
 	for _, line := range strings.Split(s, "\n") {
@@ -115,64 +124,105 @@ func firstKeyLine(s string) string {
 	return ""
 }
 
+// parseContact reads a card or a plain key.
+func parseContact(name, key string) (share.Contact, error) {
+	if share.LooksLikeCard(key) {
+		card, err := share.ParseCard(key)
+		if err != nil {
+			return share.Contact{}, usageErr(err.Error())
+		}
+		return share.ContactFromCard(name, card, time.Time{}), nil
+	}
+	r, err := share.ParseRecipient(key)
+	if err != nil {
+		return share.Contact{}, usageErr(err.Error())
+	}
+	return share.ContactFromKey(name, r, time.Time{}), nil
+}
+
 func contactAdd(f *Factory, name, key string) error {
 	if err := validateContactName(name); err != nil {
 		return err
 	}
-	r, err := share.ParseRecipient(key)
+	c, err := parseContact(name, key)
 	if err != nil {
-		return usageErr(err.Error())
+		return err
 	}
 	err = f.Update(func(tx *vault.Tx) error {
+		pub, err := tx.PublicKeys()
+		if err != nil {
+			return err
+		}
+		if slices.ContainsFunc([]string{pub.Sharing, pub.SharingPQ}, c.HasKey) || (c.Signing != "" && c.Signing == pub.Signing) {
+			return usageErr("that is your own card or key; give the other person's")
+		}
 		cs, err := loadContacts(tx)
 		if err != nil {
 			return err
 		}
-		if i, ok := findContact(cs, name); ok {
-			return withHint(errConflict, fmt.Errorf("contact %q already exists", cs[i].Name), "remove it first with `mysafe contact rm "+cs[i].Name+"`")
-		}
-		for _, c := range cs {
-			if c.Key == r.Key() {
-				return withHint(errConflict, fmt.Errorf("that key already belongs to contact %q", c.Name), "")
+		c.AddedAt = tx.Now()
+		if cs, err = share.AddContact(cs, c); err != nil {
+			if errors.Is(err, share.ErrContactConflict) {
+				return withHint(errConflict, err, "see `mysafe contact list`; remove a contact with `mysafe contact rm NAME`")
 			}
+			return err
 		}
-		cs = append(cs, Contact{Name: name, Key: r.Key(), Kind: string(r.Kind()), AddedAt: tx.Now()})
-		slices.SortFunc(cs, func(a, b Contact) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
 		return tx.PutJSON(blobContacts, cs)
 	})
 	if err != nil {
 		return err
 	}
+	if c.Card {
+		fmt.Fprintln(f.IO.Out, display.Safe(fmt.Sprintf("Contact added: %s (card, signing key %s)", name, fingerprintOrKey(c.Signing))))
+		f.chatter("Check that fingerprint with %s: on their side, `mysafe key --signing | ssh-keygen -lf -` prints it.", name)
+		return nil
+	}
+	r, _ := share.ParseRecipient(c.Key)
 	fmt.Fprintln(f.IO.Out, display.Safe(fmt.Sprintf("Contact added: %s (%s, %s)", name, r.Kind(), r.Fingerprint())))
 	return nil
 }
 
+func fingerprintOrKey(signing string) string {
+	if _, fp, err := share.ParseSigningKey(signing); err == nil {
+		return fp
+	}
+	return signing
+}
+
 func contactList(f *Factory, asJSON bool) error {
-	var cs []Contact
+	var cs []share.Contact
 	if err := f.View(func(tx *vault.Tx) (err error) { cs, err = loadContacts(tx); return err }); err != nil {
 		return err
 	}
 	if asJSON {
 		if cs == nil {
-			cs = []Contact{}
+			cs = []share.Contact{}
 		}
 		return writeJSON(f.IO.Out, cs)
 	}
-	rows := [][]string{{"NAME", "KIND", "KEY"}}
+	rows := [][]string{{"NAME", "KIND", "KEY", "SIGNING"}}
 	for _, c := range cs {
-		rows = append(rows, []string{c.Name, c.Kind, c.Key})
+		kind := c.Kind
+		if c.Card {
+			kind = "card"
+		}
+		signing := "-"
+		if c.Signing != "" {
+			signing = fingerprintOrKey(c.Signing)
+		}
+		rows = append(rows, []string{c.Name, kind, c.Key, signing})
 	}
 	return writeAligned(f.IO.Out, rows)
 }
 
 func contactRm(f *Factory, name string) error {
-	var removed Contact
+	var removed share.Contact
 	err := f.Update(func(tx *vault.Tx) error {
 		cs, err := loadContacts(tx)
 		if err != nil {
 			return err
 		}
-		i, ok := findContact(cs, name)
+		i, ok := share.FindContact(cs, name)
 		if !ok {
 			return &exitError{class: errNotFound, msg: fmt.Sprintf("no contact named %q", name), hint: "see `mysafe contact list`"}
 		}

@@ -35,6 +35,10 @@ type ImportOptions struct {
 	AllowUnsigned bool
 	Yes           bool
 	Resolve       string // "", "theirs" or "mine"
+	// TrustSigningKey is the "SHA256:..." fingerprint of a contact's signing
+	// key that the user checked with them, for a first bundle from a
+	// contact added without a card.
+	TrustSigningKey string
 }
 
 // progressEvery is how many records an import writes between two progress
@@ -93,6 +97,7 @@ would not.`,
 	fl.StringVar(&opts.AgeIdentity, "age-identity", "", "age identity `FILE` for the .age files of a gopass store")
 	fl.BoolVar(&opts.AllowUnsigned, "allow-unsigned", false, "accept a share bundle without a signature")
 	fl.BoolVarP(&opts.Yes, "yes", "y", false, "do not ask to confirm a share bundle import")
+	fl.StringVar(&opts.TrustSigningKey, "trust-signing-key", "", "for a first share bundle from a contact added without a card: the `SHA256:...` fingerprint of their signing key, as you checked it with them")
 	fl.StringVar(&opts.Resolve, "resolve", "", "for share bundles, settle conflicts: theirs (take the bundle's version) or mine (keep yours)")
 	return cmd
 }

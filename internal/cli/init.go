@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mysafe/mysafe/internal/secret"
+	"github.com/mysafe/mysafe/internal/share"
 	"github.com/mysafe/mysafe/internal/vault"
 )
 
@@ -80,13 +81,25 @@ func initRun(o *InitOptions) error {
 		return err
 	}
 	defer v.Close()
-	pub, err := v.PublicKeys()
+	var card string
+	err = v.View(func(tx *vault.Tx) error {
+		pub, err := tx.PublicKeys()
+		if err != nil {
+			return err
+		}
+		profile, err := tx.Profile()
+		if err != nil {
+			return err
+		}
+		card, err = share.MakeCard(pub.Sharing, pub.SharingPQ, profile.SigningKey())
+		return err
+	})
 	if err != nil {
 		return err
 	}
 	f.chatter("Vault created at %s for %s.", path, owner)
-	f.chatter("Your public key, for people who share API secrets with you (`mysafe key` prints it again):")
-	fmt.Fprintln(f.IO.Out, pub.Sharing)
+	f.chatter("Your contact card, for people who share API secrets with you (`mysafe key` prints it again):")
+	fmt.Fprintln(f.IO.Out, card)
 	return nil
 }
 

@@ -372,8 +372,8 @@ func TestTerminalInit(t *testing.T) {
 		if code := ss.wait(); code != 0 {
 			t.Fatalf("exit code %d; stderr: %s", code, ss.stderr.String())
 		}
-		if !strings.HasPrefix(ss.stdout.String(), "age1") {
-			t.Errorf("stdout = %q, want the public key", ss.stdout.String())
+		if !strings.HasPrefix(ss.stdout.String(), "mysafe-card-1 age1") {
+			t.Errorf("stdout = %q, want the contact card", ss.stdout.String())
 		}
 		if !term.echo() {
 			t.Error("echo was left off")

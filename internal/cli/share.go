@@ -96,10 +96,15 @@ func parseExpiry(s string) (time.Duration, error) {
 }
 
 // resolveRecipient turns a --to value into a named recipient: a contact's
-// key, or a key given directly.
-func resolveRecipient(contacts []Contact, to string) (share.Recipient, error) {
-	if i, ok := findContact(contacts, to); ok {
-		r, err := share.ParseRecipient(contacts[i].Key)
+// key, or a key given directly. A contact with a card is reached on their
+// post-quantum key when pq is true.
+func resolveRecipient(contacts []share.Contact, to string, pq bool) (share.Recipient, error) {
+	if i, ok := share.FindContact(contacts, to); ok {
+		key := contacts[i].Key
+		if pq && contacts[i].PQ != "" {
+			key = contacts[i].PQ
+		}
+		r, err := share.ParseRecipient(key)
 		if err != nil {
 			return r, err
 		}
@@ -115,12 +120,12 @@ func resolveRecipient(contacts []Contact, to string) (share.Recipient, error) {
 		}
 		if !strings.HasPrefix(to, "age1") && !strings.HasPrefix(to, "ssh-") {
 			return r, &exitError{class: errNotFound, msg: fmt.Sprintf("no contact named %q", to),
-				hint: "add one with `mysafe contact add " + to + " KEY`, or give the public key itself"}
+				hint: "add one with `mysafe contact add " + to + " CARD`, or give the public key itself"}
 		}
 		return r, usageErr(err.Error())
 	}
 	for _, c := range contacts {
-		if c.Key == r.Key() {
+		if c.HasKey(r.Key()) {
 			r.Name = c.Name
 		}
 	}
@@ -128,6 +133,34 @@ func resolveRecipient(contacts []Contact, to string) (share.Recipient, error) {
 		r.Name = r.Fingerprint()
 	}
 	return r, nil
+}
+
+// resolveRecipients resolves every --to. Contacts with a card are reached
+// on their post-quantum keys when every recipient has one, so a bundle is
+// post-quantum whenever it can be.
+func resolveRecipients(contacts []share.Contact, to []string) ([]share.Recipient, error) {
+	pq := true
+	for _, t := range to {
+		key := t
+		if i, ok := share.FindContact(contacts, t); ok {
+			if key = contacts[i].Key; contacts[i].PQ != "" {
+				continue
+			}
+		}
+		if r, err := share.ParseRecipient(key); err == nil && r.PostQuantum() {
+			continue
+		}
+		pq = false
+	}
+	var out []share.Recipient
+	for _, t := range to {
+		r, err := resolveRecipient(contacts, t, pq)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 func shareRun(o *ShareOptions) error {
@@ -173,46 +206,40 @@ func shareRun(o *ShareOptions) error {
 		if err != nil {
 			return err
 		}
-		recipients = recipients[:0]
-		for _, to := range o.To {
-			r, err := resolveRecipient(contacts, to)
-			if err != nil {
-				return err
-			}
-			recipients = append(recipients, r)
+		if recipients, err = resolveRecipients(contacts, o.To); err != nil {
+			return err
 		}
 		if _, err := share.CheckRecipients(recipients); err != nil {
 			return usageErr(err.Error())
 		}
 		now := tx.Now()
-		self := share.Party{Name: profile.Owner, Recipient: pub.Sharing}
 		var recs []*secret.Record
-		var payloadRecs []share.Record
 		for _, ref := range o.Refs {
 			r, err := tx.Find(ref)
 			if err != nil {
 				return err
 			}
-			for _, to := range recipients {
-				if err := share.CanSend(r, to.Key()); err != nil {
-					return &exitError{class: errNotPermitted, err: fmt.Errorf("%s: %w", describe(r), err)}
-				}
-				for _, a := range r.Access {
-					if a.Recipient != to.Key() {
-						continue
-					}
-					if a.Revoked() {
-						notes = append(notes, fmt.Sprintf("mysafe: note: %s's access to %s had been revoked on %s; this share gives it back", to.Name, r.Name, fmtTime(a.RevokedAt)))
-					} else if r.Mine() && a.Permission == secret.PermEdit && perm == secret.PermView && !o.PermissionSet {
-						return usageErr(fmt.Sprintf("%s has edit permission on %s; say --permission edit to keep it or --permission view to lower it", to.Name, r.Name))
-					}
-				}
-			}
 			recs = append(recs, r)
-			payloadRecs = append(payloadRecs, share.RecordFromSecret(r, self))
 			names = append(names, r.Name)
 		}
-		p := share.NewPayload(now, share.Sender{Name: profile.Owner, Recipient: pub.Sharing, PQRecipient: pub.SharingPQ}, perm, payloadRecs)
+		plan, err := share.PlanShare(share.ShareRequest{
+			Records: recs, Recipients: recipients, Contacts: contacts,
+			Self:       share.Party{Name: profile.Owner, Recipient: pub.Sharing},
+			Permission: perm, PermissionChosen: o.PermissionSet, Now: now,
+		})
+		if se, ok := errors.AsType[*share.ShareError](err); ok {
+			if errors.Is(err, share.ErrWouldLower) {
+				return usageErr(strings.TrimPrefix(err.Error(), share.ErrWouldLower.Error()+": ") + "; say --permission edit to keep it or --permission view to lower it")
+			}
+			return &exitError{class: errNotPermitted, err: fmt.Errorf("%s: %w", describe(se.Record), se.Err)}
+		} else if err != nil {
+			return err
+		}
+		for _, g := range plan.Regranted {
+			notes = append(notes, fmt.Sprintf("mysafe: note: %s's access to %s had been revoked on %s; this share gives it back", g.Recipient, g.Record, fmtTime(g.RevokedAt)))
+		}
+		payloadRecs := plan.Payload
+		p := share.NewPayload(now, share.Sender{Name: profile.Owner, Recipient: pub.Sharing, PQRecipient: pub.SharingPQ}, payloadRecs)
 		if ttl > 0 {
 			exp := now.Add(ttl).UTC().Truncate(time.Second)
 			p.ExpiresAt = &exp
@@ -224,13 +251,7 @@ func shareRun(o *ShareOptions) error {
 			}
 			return err
 		}
-		for _, r := range recs {
-			if r.Mine() {
-				for _, to := range recipients {
-					grantAccess(r, to, perm, now)
-				}
-			}
-			r.SyncedRevision = r.Revision
+		for _, r := range plan.Records {
 			if err := tx.Put(r); err != nil {
 				return err
 			}
@@ -273,17 +294,6 @@ func shareRun(o *ShareOptions) error {
 	return nil
 }
 
-// grantAccess adds or updates the access entry of one recipient.
-func grantAccess(r *secret.Record, to share.Recipient, perm secret.Permission, now time.Time) {
-	for i, a := range r.Access {
-		if a.Recipient == to.Key() {
-			r.Access[i].Name, r.Access[i].Permission, r.Access[i].GrantedAt, r.Access[i].RevokedAt = to.Name, perm, now, time.Time{}
-			return
-		}
-	}
-	r.Access = append(r.Access, secret.Access{Name: to.Name, Recipient: to.Key(), Permission: perm, GrantedAt: now})
-}
-
 func writeBundleFile(o *ShareOptions, bundle []byte) error {
 	pf, err := createPrivate(o.Output, o.Force)
 	if err != nil {
@@ -317,7 +327,7 @@ func revokeRun(o *ShareOptions) error {
 			return err
 		}
 		key := ""
-		if i, ok := findContact(contacts, o.From); ok {
+		if i, ok := share.FindContact(contacts, o.From); ok {
 			key = contacts[i].Key
 		}
 		for i, a := range r.Access {

@@ -33,6 +33,7 @@ const (
 	tagAccess
 	tagRevision
 	tagSyncedRevision
+	tagOwnerUnverified
 )
 
 const (
@@ -120,6 +121,9 @@ func (r *Record) MarshalBinary() ([]byte, error) {
 	}
 	e.uint(tagRevision, r.Revision)
 	e.uint(tagSyncedRevision, r.SyncedRevision)
+	if r.OwnerUnverified {
+		e.uint(tagOwnerUnverified, 1)
+	}
 	return e.b, nil
 }
 
@@ -233,6 +237,10 @@ func (r *Record) UnmarshalBinary(b []byte) error {
 			r.Revision, err = decodeUint(v)
 		case tagSyncedRevision:
 			r.SyncedRevision, err = decodeUint(v)
+		case tagOwnerUnverified:
+			var n uint64
+			n, err = decodeUint(v)
+			r.OwnerUnverified = n != 0
 		case tagAccess:
 			var a Access
 			a, err = decodeAccess(v)

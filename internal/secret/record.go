@@ -79,6 +79,12 @@ type Record struct {
 	// share bundle; Revision > SyncedRevision means local changes not yet shared.
 	Revision       uint64
 	SyncedRevision uint64
+
+	// OwnerUnverified is true for a record received from someone whose
+	// claim to be its owner nothing verified (a stranger's or an unsigned
+	// bundle). A revision signed by the owner replaces it whatever its
+	// revision number.
+	OwnerUnverified bool
 }
 
 // Methods returns the accepted HTTP methods.

@@ -19,16 +19,30 @@ import (
 //	"signature": <armored SSHSIG signature of the payload bytes, as a JSON string>}
 //
 // followed by a newline. The signature covers the payload's bytes exactly as
-// they appear in the file, so no JSON canonicalization is needed: a reader
-// keeps the raw bytes of the "payload" value, checks the signature over them
-// and only then decodes them. docs/bundle-format.md shows how to do the same
+// they appear in the file, so no JSON canonicalization is needed for it: a
+// reader keeps the raw bytes of the "payload" value, checks the signature
+// over them and only then decodes them. Inside the payload each record is
+// written on one line in its canonical encoding, next to its owner's
+// signature of those bytes. docs/bundle-format.md shows how to check both
 // by hand.
 const envelopePrefix = `{"payload": `
 
-// envelope is how Open reads the plaintext; it accepts any JSON layout.
+// RecordSignatureNamespace is the SSHSIG namespace of owner signatures on
+// records. It differs from SignatureNamespace so that a signed bundle can
+// never pass for a signed record, nor the reverse.
+const RecordSignatureNamespace = "mysafe-record"
+
+// envelope is how Open reads the plaintext, after checkStrict.
 type envelope struct {
 	Payload   json.RawMessage `json:"payload"`
 	Signature *string         `json:"signature,omitempty"`
+}
+
+func envelopeShape() *shape {
+	return obj(map[string]member{
+		"payload":   req(&shape{kind: kindAny}),
+		"signature": opt(str(4096)),
+	})
 }
 
 // Build signs p with signer and encrypts it to recipients, returning the
@@ -39,7 +53,10 @@ type envelope struct {
 // Build fills in p.Format, p.Version, p.Sender.SigningKey (from signer) and
 // p.Recipients (from recipients, with their Names), so the signed list of
 // recipients is always the list the file is encrypted to. Repeated keys are
-// encrypted to once. p.ID and p.CreatedAt must be set; NewPayload does both.
+// encrypted to once. Every record whose owner_key is the sender's own
+// sharing key (p.Sender.Recipient) is owner-signed with signer; other
+// records (an editor's changes on their way to the owner) go without an
+// owner signature. p.ID and p.CreatedAt must be set; NewPayload does both.
 //
 // Errors: ErrInvalidRecipient or ErrMixedRecipients (see CheckRecipients)
 // for unusable recipients, and a plain error naming the field for an
@@ -64,12 +81,13 @@ func Build(p Payload, signer ed25519.PrivateKey, recipients []Recipient, armored
 	p.Records = append([]Record(nil), p.Records...)
 	for i := range p.Records {
 		p.Records[i].Tags = append([]string(nil), p.Records[i].Tags...)
+		p.Records[i].Access = append([]Access(nil), p.Records[i].Access...)
 	}
 	if err := p.validate(); err != nil {
 		return nil, fmt.Errorf("invalid bundle: %w", err)
 	}
 
-	raw, err := marshalPayload(&p)
+	raw, err := marshalPayload(&p, signer)
 	if err != nil {
 		return nil, err
 	}
@@ -85,8 +103,10 @@ func Build(p Payload, signer ed25519.PrivateKey, recipients []Recipient, armored
 }
 
 // marshalPayload writes the payload as indented JSON, readable when the
-// bundle is opened by hand. HTML escaping is off so URLs stay legible.
-func marshalPayload(p *Payload) ([]byte, error) {
+// bundle is opened by hand, with each record on one line in its canonical
+// encoding, owner-signed when the sender owns it. HTML escaping is off so
+// URLs stay legible.
+func marshalPayload(p *Payload, signer ed25519.PrivateKey) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -94,7 +114,35 @@ func marshalPayload(p *Payload) ([]byte, error) {
 	if err := enc.Encode(p); err != nil {
 		return nil, fmt.Errorf("encoding payload: %w", err)
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	head := bytes.TrimSuffix(buf.Bytes(), []byte("\n}\n"))
+	out := append([]byte(nil), head...)
+	out = append(out, ",\n  \"records\": ["...)
+	for i := range p.Records {
+		rec := &p.Records[i]
+		canon, err := rec.canonical()
+		if err != nil {
+			return nil, fmt.Errorf("encoding record: %w", err)
+		}
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, "\n    {"...)
+		if sameKey(rec.OwnerKey, p.Sender.Recipient) {
+			sig, err := signSSHSIG(signer, RecordSignatureNamespace, canon)
+			if err != nil {
+				return nil, err
+			}
+			s, _ := json.Marshal(string(sig)) // a string always encodes
+			out = append(out, `"owner_signature": `...)
+			out = append(out, s...)
+			out = append(out, ", "...)
+		}
+		out = append(out, `"record": `...)
+		out = append(out, canon...)
+		out = append(out, '}')
+	}
+	out = append(out, "\n  ]\n}"...)
+	return out, nil
 }
 
 // makeEnvelope lays out the plaintext; see envelopePrefix.

@@ -151,9 +151,21 @@ const (
 	uid2 = "fedcba9876543210fedcba9876543210"
 )
 
+// testPayload returns a payload from sender. Records the sender owns get
+// no access entries here; withAccess adds them.
 func testPayload(sender person, perm secret.Permission, records ...Record) Payload {
-	p := NewPayload(testNow(), sender.sender(), perm, records)
-	return p
+	_ = perm
+	return NewPayload(testNow(), sender.sender(), records)
+}
+
+// withAccess returns rec with an access entry for each person.
+func withAccess(rec Record, perm secret.Permission, to ...person) Record {
+	rec.Access = append([]Access(nil), rec.Access...)
+	for _, p := range to {
+		r, _ := ParseRecipient(p.key)
+		rec.Access = append(rec.Access, Access{Name: p.name, Recipient: r.Key(), Permission: perm, GrantedAt: testNow().Add(-time.Hour)})
+	}
+	return rec
 }
 
 func mustBuild(t testing.TB, p Payload, signer ed25519.PrivateKey, armored bool, to ...person) []byte {
@@ -213,7 +225,7 @@ func rawPayload(t testing.TB, p Payload, signer ed25519.PrivateKey, to []person,
 	if edit != nil {
 		edit(&p)
 	}
-	raw, err := marshalPayload(&p)
+	raw, err := marshalPayload(&p, signer)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,36 +51,10 @@ type Opened struct {
 // ID returns the bundle id, for noticing a bundle imported twice.
 func (o *Opened) ID() string { return o.Payload.ID }
 
-// SentBy reports whether the bundle is signed by signingKey and its sender
-// claims recipient as their sharing key (see ClaimsSender). Pass a
-// contact's stored keys: only when SentBy is true may the payload's sender
-// be treated as that contact, and SenderKeys be passed to Decide.
-func (o *Opened) SentBy(recipient, signingKey string) bool {
-	if !o.Signed {
-		return false
-	}
-	key, _, err := ParseSigningKey(signingKey)
-	return err == nil && key == o.SignerKey && o.ClaimsSender(recipient)
-}
-
-// SenderKeys returns the sender's public keys named in the payload: the
-// sharing key and, if given, the post-quantum one. They are claims until
-// SentBy confirms them; then they are what Decide takes as
-// Incoming.SenderKeys.
-func (o *Opened) SenderKeys() []string {
-	keys := []string{o.Payload.Sender.Recipient}
-	if k := o.Payload.Sender.PQRecipient; k != "" {
-		keys = append(keys, k)
-	}
-	return keys
-}
-
 // ClaimsSender reports whether the payload names recipient as the sender's
 // sharing key or post-quantum sharing key. It is only a claim: a stranger
-// can sign a payload naming anybody's public keys. It helps find the
-// contact a bundle says it is from, for instance to learn their signing key
-// the first time, which the user must confirm (compare
-// SignerFingerprint with the contact) before it is trusted.
+// can sign a payload naming anybody's public keys. IdentifySender is what
+// decides who sent a bundle.
 func (o *Opened) ClaimsSender(recipient string) bool {
 	s := o.Payload.Sender
 	return sameKey(recipient, s.Recipient) || sameKey(recipient, s.PQRecipient)
@@ -155,6 +129,9 @@ const ageIntro = "age-encryption.org/"
 
 // decrypt returns the plaintext of an age file, binary or armored.
 func decrypt(data []byte, identities []age.Identity) (plaintext []byte, armored bool, err error) {
+	if len(data) > MaxBundleSize {
+		return nil, false, fmt.Errorf("%w: file larger than %d MiB", ErrMalformed, MaxBundleSize>>20)
+	}
 	var src io.Reader = bytes.NewReader(data)
 	switch {
 	case bytes.HasPrefix(bytes.TrimSpace(data), []byte(armor.Header)):
@@ -185,21 +162,20 @@ func decrypt(data []byte, identities []age.Identity) (plaintext []byte, armored 
 // openPlaintext parses and checks a decrypted bundle. self holds the
 // opener's normalized public keys.
 func openPlaintext(plaintext []byte, self map[string]bool, now time.Time, allowUnsigned bool) (*Opened, error) {
-	var env envelope
-	dec := json.NewDecoder(bytes.NewReader(plaintext))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&env); err != nil {
+	if err := checkStrict(plaintext, envelopeShape()); err != nil {
 		return nil, fmt.Errorf("%w: content is not a bundle envelope: %v", ErrMalformed, err)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: data after the bundle envelope", ErrMalformed)
+	var env envelope
+	if err := json.Unmarshal(plaintext, &env); err != nil {
+		return nil, fmt.Errorf("%w: content is not a bundle envelope: %v", ErrMalformed, err)
 	}
 	if len(env.Payload) == 0 || env.Payload[0] != '{' {
 		return nil, fmt.Errorf("%w: no payload object", ErrMalformed)
 	}
 
 	// Look at the format and version before anything else, so a bundle from
-	// a newer mysafe gets a useful message rather than a signature error.
+	// another version of mysafe gets a useful message rather than a
+	// signature or parsing error. The strict check below still applies.
 	var head struct {
 		Format  string `json:"format"`
 		Version int    `json:"version"`
@@ -211,9 +187,9 @@ func openPlaintext(plaintext []byte, self map[string]bool, now time.Time, allowU
 		return nil, fmt.Errorf("%w: payload format is %q, not %q", ErrMalformed, head.Format, FormatName)
 	}
 	if head.Version != FormatVersion {
-		hint := ""
-		if head.Version > FormatVersion {
-			hint = "; a newer mysafe made it: upgrade to import it"
+		hint := "; a newer mysafe made it: upgrade to import it"
+		if head.Version < FormatVersion {
+			hint = "; an older mysafe made it: ask the sender to upgrade mysafe and share it again"
 		}
 		return nil, fmt.Errorf("%w: version %d, this mysafe reads version %d%s", ErrUnsupportedVersion, head.Version, FormatVersion, hint)
 	}
@@ -231,12 +207,11 @@ func openPlaintext(plaintext []byte, self map[string]bool, now time.Time, allowU
 		return nil, fmt.Errorf("%w: its sender cannot be checked", ErrUnsigned)
 	}
 
-	if err := json.Unmarshal(env.Payload, &o.Payload); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	p, err := decodePayload(env.Payload)
+	if err != nil {
+		return nil, err
 	}
-	if err := o.Payload.validate(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
+	o.Payload = *p
 
 	if signer != nil {
 		o.Signed = true
@@ -260,6 +235,44 @@ func openPlaintext(plaintext []byte, self map[string]bool, now time.Time, allowU
 		return nil, fmt.Errorf("%w: it expired at %s; ask the sender for a new one", ErrExpired, exp.UTC().Format(time.RFC3339))
 	}
 	return o, nil
+}
+
+// decodePayload checks the payload's shape strictly, decodes it, verifies
+// each record's owner signature over the record's exact bytes, and
+// validates every field.
+func decodePayload(raw []byte) (*Payload, error) {
+	if err := checkStrict(raw, payloadShape()); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	var pj payloadJSON
+	if err := json.Unmarshal(raw, &pj); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	p := pj.Payload
+	p.Records = make([]Record, len(pj.Records))
+	for i, e := range pj.Records {
+		rec, err := decodeRecord(e.Record)
+		if err != nil {
+			return nil, fmt.Errorf("%w: records[%d]: %v", ErrMalformed, i, err)
+		}
+		if e.OwnerSignature != "" {
+			// The owner signs the canonical encoding; accept no other, so
+			// that one revision has exactly one signed form.
+			if canon, err := rec.canonical(); err != nil || !bytes.Equal(canon, e.Record) {
+				return nil, fmt.Errorf("%w: records[%d]: an owner-signed record must be in canonical form", ErrMalformed, i)
+			}
+			pk, err := verifySSHSIG([]byte(e.OwnerSignature), RecordSignatureNamespace, e.Record)
+			if err != nil {
+				return nil, fmt.Errorf("%w: records[%d]: owner signature: %v", ErrBadSignature, i, err)
+			}
+			rec.OwnerSigner = authorizedKey(pk)
+		}
+		p.Records[i] = rec
+	}
+	if err := p.validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return &p, nil
 }
 
 func fingerprintOf(signingKey string) string {

@@ -9,24 +9,35 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/mysafe/mysafe/internal/secret"
 )
 
 // FormatName and FormatVersion identify the payload format, written as the
-// payload's "format" and "version". docs/bundle-format.md describes it. The
-// version changes only when an older reader could misread a newer payload;
-// fields readers may ignore can be added without a change.
+// payload's "format" and "version". docs/bundle-format.md describes it.
+// Version 2 added owner signatures on every record and strict parsing;
+// version 1 bundles are refused with a message asking the sender to upgrade.
 const (
 	FormatName    = "mysafe-share"
-	FormatVersion = 1
+	FormatVersion = 2
 )
 
-// MaxPlaintextSize bounds the decrypted size of a bundle Open accepts. It is
-// far above any real bundle and keeps a hostile file from exhausting memory.
-const MaxPlaintextSize = 64 << 20
+// Size limits of a bundle, checked before the expensive work they would
+// otherwise let a hostile file cause: the file size before decryption, the
+// content size while decrypting, and the number of entries while parsing,
+// before anything is decoded or validated.
+const (
+	// MaxPlaintextSize bounds the decrypted content.
+	MaxPlaintextSize = 16 << 20
+	// MaxBundleSize bounds the file: the content, armored (4/3), plus the
+	// age header with room for MaxRecipients post-quantum recipients.
+	MaxBundleSize = MaxPlaintextSize/3*4 + 4<<20
+	// MaxRecords bounds the records in one bundle.
+	MaxRecords = 1000
+	// MaxRecipients bounds the recipients of one bundle and the access list
+	// of one record.
+	MaxRecipients = 256
+)
 
 // Payload is the signed content of a share bundle. Its JSON form is the
 // documented, stable format described in docs/bundle-format.md.
@@ -44,27 +55,23 @@ type Payload struct {
 	// Recipients are the people the bundle is encrypted to. Build fills it
 	// from the recipients it encrypts to.
 	Recipients []Party `json:"recipients"`
-	// Permission is what the recipients may do with the records: view or
-	// edit.
-	Permission secret.Permission `json:"permission"`
-	Records    []Record          `json:"records"`
+	// Records are the records, each with its owner's signature when the
+	// sender owns it.
+	Records []Record `json:"-"`
 }
 
-// Sender says who made a bundle.
+// Sender says who made a bundle. Everything here is a claim of whoever
+// signed the bundle; IdentifySender checks it against the user's contacts.
 type Sender struct {
 	Name string `json:"name"`
-	// Recipient is the sender's sharing key (age1..., what `mysafe key`
-	// prints): the key records name as owner_key and the key to share back
-	// to. It names the person, so it is the classic key even in a
-	// post-quantum bundle.
+	// Recipient is the sender's sharing key (age1..., from their card): the
+	// key records name as owner_key and the key to share back to.
 	Recipient string `json:"recipient"`
+	// PQRecipient is the sender's post-quantum sharing key, if any.
+	PQRecipient string `json:"pq_recipient,omitempty"`
 	// SigningKey is the sender's Ed25519 signing key in authorized_keys form
 	// ("ssh-ed25519 AAAA..."). Build sets it from the signing key.
 	SigningKey string `json:"signing_key"`
-	// PQRecipient is the sender's post-quantum sharing key (age1pq1...,
-	// what `mysafe key --pq` prints), if they have one: another way
-	// recipients may know them by. It may be empty.
-	PQRecipient string `json:"pq_recipient,omitempty"`
 }
 
 // Party is one entry of a bundle's recipient list.
@@ -73,11 +80,25 @@ type Party struct {
 	Recipient string `json:"recipient"`
 }
 
-// Record is an API secret as a bundle carries it: the fields every copy of
-// the record shares, the client secret included. Vault-local fields (id,
-// permission, access list, last use, synced revision) stay behind.
+// Access is one entry of a record's access list as the owner signs it: who
+// holds the record, with which permission, granted when.
+type Access struct {
+	Name       string            `json:"name"`
+	Recipient  string            `json:"recipient"`
+	Permission secret.Permission `json:"permission"`
+	GrantedAt  time.Time         `json:"granted_at"`
+}
+
+// Record is one revision of an API secret as a bundle carries it: the
+// fields every copy shares, the client secret included, the owner and the
+// owner's access list. Vault-local fields (id, last use, the importer's
+// permission, synced revision) stay behind.
 type Record struct {
 	UID          string
+	Revision     uint64
+	Owner        string // the owner's name
+	OwnerKey     string // the owner's sharing key
+	Access       []Access
 	Name         string
 	URL          string
 	ClientID     string
@@ -86,17 +107,27 @@ type Record struct {
 	Method       string
 	Tags         []string
 	Notes        string
-	Owner        string // the owner's name
-	OwnerKey     string // the owner's sharing key
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
-	Revision     uint64
+
+	// OwnerSigner is the key that made the record's owner signature, in
+	// authorized_keys form, once Open has verified that signature; empty
+	// when the record carries none. The signature covers the canonical
+	// encoding of everything above. Whether the signer is really the owner
+	// is for the caller to decide, against the owner's contact card: see
+	// DecideRecord.
+	OwnerSigner string
 }
 
-// recordJSON is the wire form of Record. The client secret is a plain string
-// only here, so a Record printed by mistake still shows "(elided)".
+// recordJSON is the wire form of Record, in canonical member order. The
+// client secret is a plain string only here, so a Record printed by mistake
+// still shows "(elided)".
 type recordJSON struct {
 	UID          string    `json:"uid"`
+	Revision     uint64    `json:"revision"`
+	Owner        string    `json:"owner"`
+	OwnerKey     string    `json:"owner_key"`
+	Access       []Access  `json:"access"`
 	Name         string    `json:"name"`
 	URL          string    `json:"url"`
 	ClientID     string    `json:"client_id"`
@@ -105,47 +136,114 @@ type recordJSON struct {
 	Method       string    `json:"method"`
 	Tags         []string  `json:"tags"`
 	Notes        string    `json:"notes"`
-	Owner        string    `json:"owner"`
-	OwnerKey     string    `json:"owner_key"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
-	Revision     uint64    `json:"revision"`
 }
 
-// MarshalJSON encodes the record in the bundle format, client secret
-// included in clear: the bundle is encrypted as a whole.
-func (rec Record) MarshalJSON() ([]byte, error) {
-	tags := rec.Tags
+// canonical returns the record's canonical encoding, the bytes an owner
+// signs: compact JSON, members in the order of recordJSON, times in UTC
+// with nanoseconds only when present, HTML characters not escaped.
+func (rec *Record) canonical() ([]byte, error) {
+	tags, access := rec.Tags, append([]Access{}, rec.Access...)
 	if tags == nil {
 		tags = []string{}
+	}
+	for i := range access {
+		access[i].GrantedAt = access[i].GrantedAt.UTC()
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false) // keep URLs legible
 	err := enc.Encode(recordJSON{
-		UID: rec.UID, Name: rec.Name, URL: rec.URL, ClientID: rec.ClientID,
-		ClientSecret: rec.ClientSecret.Reveal(),
-		Identifier:   rec.Identifier, Method: rec.Method, Tags: tags, Notes: rec.Notes,
-		Owner: rec.Owner, OwnerKey: rec.OwnerKey,
-		CreatedAt: rec.CreatedAt, UpdatedAt: rec.UpdatedAt, Revision: rec.Revision,
+		UID: rec.UID, Revision: rec.Revision, Owner: rec.Owner, OwnerKey: rec.OwnerKey, Access: access,
+		Name: rec.Name, URL: rec.URL, ClientID: rec.ClientID, ClientSecret: rec.ClientSecret.Reveal(),
+		Identifier: rec.Identifier, Method: rec.Method, Tags: tags, Notes: rec.Notes,
+		CreatedAt: rec.CreatedAt.UTC(), UpdatedAt: rec.UpdatedAt.UTC(),
 	})
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
 }
 
-// UnmarshalJSON decodes the bundle format.
-func (rec *Record) UnmarshalJSON(b []byte) error {
+// decodeRecord decodes the record form after checkStrict accepted it.
+func decodeRecord(b []byte) (Record, error) {
 	var j recordJSON
 	if err := json.Unmarshal(b, &j); err != nil {
-		return err
+		return Record{}, err
 	}
-	*rec = Record{
-		UID: j.UID, Name: j.Name, URL: j.URL, ClientID: j.ClientID,
-		ClientSecret: secret.NewValue(j.ClientSecret),
-		Identifier:   j.Identifier, Method: j.Method, Tags: j.Tags, Notes: j.Notes,
-		Owner: j.Owner, OwnerKey: j.OwnerKey,
-		CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt, Revision: j.Revision,
-	}
-	return nil
+	return Record{
+		UID: j.UID, Revision: j.Revision, Owner: j.Owner, OwnerKey: j.OwnerKey, Access: j.Access,
+		Name: j.Name, URL: j.URL, ClientID: j.ClientID, ClientSecret: secret.NewValue(j.ClientSecret),
+		Identifier: j.Identifier, Method: j.Method, Tags: j.Tags, Notes: j.Notes,
+		CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt,
+	}, nil
+}
+
+// The shapes of signed JSON, for checkStrict. Strings are bounded well
+// above what validation allows, so that no single member can be huge.
+var (
+	// timeShape is an RFC 3339 time.
+	timeShape = str(64)
+	keyShape  = str(4096) // a post-quantum age key is about 2,000 bytes
+)
+
+func recordShape() *shape {
+	return obj(map[string]member{
+		"uid":       req(str(32)),
+		"revision":  req(num()),
+		"owner":     req(str(secret.MaxNameLen)),
+		"owner_key": req(keyShape),
+		"access": req(arr(MaxRecipients, obj(map[string]member{
+			"name":       req(str(secret.MaxNameLen)),
+			"recipient":  req(keyShape),
+			"permission": req(str(16)),
+			"granted_at": req(timeShape),
+		}))),
+		"name":          req(str(secret.MaxNameLen)),
+		"url":           req(str(secret.MaxFieldLen)),
+		"client_id":     req(str(secret.MaxFieldLen)),
+		"client_secret": req(str(secret.MaxSecretLen)),
+		"identifier":    req(str(secret.MaxFieldLen)),
+		"method":        req(str(16)),
+		"tags":          req(arr(secret.MaxTags, str(secret.MaxTagLen))),
+		"notes":         req(str(secret.MaxNotesLen)),
+		"created_at":    req(timeShape),
+		"updated_at":    req(timeShape),
+	})
+}
+
+func payloadShape() *shape {
+	return obj(map[string]member{
+		"format":     req(str(64)),
+		"version":    req(num()),
+		"id":         req(str(32)),
+		"created_at": req(timeShape),
+		"expires_at": opt(timeShape),
+		"sender": req(obj(map[string]member{
+			"name":         req(str(secret.MaxNameLen)),
+			"recipient":    req(keyShape),
+			"pq_recipient": opt(keyShape),
+			"signing_key":  opt(keyShape),
+		})),
+		"recipients": req(arr(MaxRecipients, obj(map[string]member{
+			"name":      req(str(secret.MaxNameLen)),
+			"recipient": req(keyShape),
+		}))),
+		"records": req(arr(MaxRecords, obj(map[string]member{
+			"owner_signature": opt(str(4096)),
+			"record":          req(recordShape()),
+		}))),
+	})
+}
+
+// payloadJSON is the wire form of Payload, records kept raw so their owner
+// signatures can be checked over their exact bytes.
+type payloadJSON struct {
+	Payload
+	Records []recordEntry `json:"records"`
+}
+
+type recordEntry struct {
+	OwnerSignature string          `json:"owner_signature,omitempty"`
+	Record         json.RawMessage `json:"record"`
 }
 
 // NewBundleID returns a fresh random bundle id.
@@ -157,15 +255,14 @@ func NewBundleID() string {
 
 // NewPayload returns a payload with a fresh id, created now, ready for
 // Build. The caller may set ExpiresAt.
-func NewPayload(now time.Time, sender Sender, perm secret.Permission, records []Record) Payload {
+func NewPayload(now time.Time, sender Sender, records []Record) Payload {
 	return Payload{
-		Format:     FormatName,
-		Version:    FormatVersion,
-		ID:         NewBundleID(),
-		CreatedAt:  now.UTC().Truncate(time.Second),
-		Sender:     sender,
-		Permission: perm,
-		Records:    records,
+		Format:    FormatName,
+		Version:   FormatVersion,
+		ID:        NewBundleID(),
+		CreatedAt: now.UTC().Truncate(time.Second),
+		Sender:    sender,
+		Records:   records,
 	}
 }
 
@@ -183,9 +280,13 @@ func (p *Payload) PostQuantum() bool {
 // RecordFromSecret returns the bundle form of r, client secret included.
 // self is the vault's own user: when r is theirs (r.Mine), the bundle names
 // them as its owner, since a vault stores no owner for its user's records.
+// The access list is r's unrevoked entries other than the owner's.
 func RecordFromSecret(r *secret.Record, self Party) Record {
 	rec := Record{
 		UID:          r.UID,
+		Revision:     r.Revision,
+		Owner:        r.Owner,
+		OwnerKey:     r.OwnerKey,
 		Name:         r.Name,
 		URL:          r.URL,
 		ClientID:     r.ClientID,
@@ -194,21 +295,25 @@ func RecordFromSecret(r *secret.Record, self Party) Record {
 		Method:       r.Method,
 		Tags:         append([]string(nil), r.Tags...),
 		Notes:        r.Notes,
-		Owner:        r.Owner,
-		OwnerKey:     r.OwnerKey,
 		CreatedAt:    r.CreatedAt.UTC(),
 		UpdatedAt:    r.UpdatedAt.UTC(),
-		Revision:     r.Revision,
 	}
 	if r.Mine() {
 		rec.Owner, rec.OwnerKey = self.Name, self.Recipient
+	} else {
+		rec.Owner = strings.TrimSuffix(rec.Owner, UnverifiedSuffix)
+	}
+	for _, a := range r.Access {
+		if a.Revoked() || a.Permission == secret.PermOwner || a.Recipient == "" {
+			continue
+		}
+		rec.Access = append(rec.Access, Access{Name: a.Name, Recipient: a.Recipient, Permission: a.Permission, GrantedAt: a.GrantedAt.UTC()})
 	}
 	return rec
 }
 
-// Secret returns a new secret.Record holding rec's fields. The vault-local
-// fields are left zero: ID, Permission, Access, LastUsedAt and
-// SyncedRevision are the importer's to set (Decide sets all but ID).
+// Secret returns a new secret.Record holding rec's shared fields. The
+// vault-local fields are left zero for the importer to set.
 func (rec Record) Secret() *secret.Record {
 	return &secret.Record{
 		UID:          rec.UID,
@@ -272,6 +377,9 @@ func (p *Payload) validate() error {
 	if len(p.Recipients) == 0 {
 		return errors.New("recipients: empty")
 	}
+	if len(p.Recipients) > MaxRecipients {
+		return fmt.Errorf("recipients: more than %d", MaxRecipients)
+	}
 	for i := range p.Recipients {
 		if err := checkName(fmt.Sprintf("recipients[%d].name", i), p.Recipients[i].Name); err != nil {
 			return err
@@ -282,11 +390,11 @@ func (p *Payload) validate() error {
 		}
 		p.Recipients[i].Recipient = r.Key()
 	}
-	if p.Permission != secret.PermView && p.Permission != secret.PermEdit {
-		return fmt.Errorf("permission: %q is not view or edit", p.Permission)
-	}
 	if len(p.Records) == 0 {
 		return errors.New("records: empty")
+	}
+	if len(p.Records) > MaxRecords {
+		return fmt.Errorf("records: more than %d", MaxRecords)
 	}
 	uids := make(map[string]bool, len(p.Records))
 	for i := range p.Records {
@@ -307,6 +415,9 @@ func (rec *Record) normalize() error {
 	if !isHexID(rec.UID) {
 		return errors.New("uid: want 32 lower-case hex digits")
 	}
+	if rec.Revision == 0 {
+		return errors.New("revision: must be 1 or more")
+	}
 	s := rec.Secret()
 	if err := s.Normalize(); err != nil {
 		return err
@@ -321,6 +432,28 @@ func (rec *Record) normalize() error {
 		return fmt.Errorf("owner_key: %w", err)
 	}
 	rec.OwnerKey = r.Key()
+	if len(rec.Access) > MaxRecipients {
+		return fmt.Errorf("access: more than %d entries", MaxRecipients)
+	}
+	seen := make(map[string]bool, len(rec.Access))
+	for i := range rec.Access {
+		a := &rec.Access[i]
+		if err := checkName(fmt.Sprintf("access[%d].name", i), a.Name); err != nil {
+			return err
+		}
+		r, err := ParseRecipient(a.Recipient)
+		if err != nil {
+			return fmt.Errorf("access[%d].recipient: %w", i, err)
+		}
+		a.Recipient = r.Key()
+		if seen[a.Recipient] || a.Recipient == rec.OwnerKey {
+			return fmt.Errorf("access[%d]: a key listed twice, or the owner's", i)
+		}
+		seen[a.Recipient] = true
+		if a.Permission != secret.PermView && a.Permission != secret.PermEdit {
+			return fmt.Errorf("access[%d].permission: %q is not view or edit", i, a.Permission)
+		}
+	}
 	return nil
 }
 
@@ -336,15 +469,17 @@ func isHexID(s string) bool {
 	return true
 }
 
-// checkName checks a person's name: optional, one line of text.
+// checkName checks a person's name: optional, one line of text with
+// nothing invisible or direction-changing, by the vault's rule for owners.
 func checkName(field, s string) error {
-	switch {
-	case len(s) > secret.MaxNameLen:
-		return fmt.Errorf("%s: longer than %d bytes", field, secret.MaxNameLen)
-	case !utf8.ValidString(s):
-		return fmt.Errorf("%s: not valid UTF-8", field)
-	case strings.IndexFunc(s, unicode.IsControl) >= 0:
-		return fmt.Errorf("%s: contains a control character", field)
+	if s == "" {
+		return nil
+	}
+	if err := secret.ValidateOwner(s); err != nil {
+		if fe, ok := errors.AsType[*secret.FieldError](err); ok {
+			return fmt.Errorf("%s: %s", field, fe.Msg)
+		}
+		return fmt.Errorf("%s: %v", field, err)
 	}
 	return nil
 }
