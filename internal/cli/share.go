@@ -291,9 +291,9 @@ func writeBundleFile(o *ShareOptions, bundle []byte) error {
 	}
 	if _, err := pf.Write(bundle); err != nil {
 		pf.Abort()
-		return err
+		return outputErr(o.Output, err)
 	}
-	return pf.Commit()
+	return commitPrivate(o.Output, pf)
 }
 
 func revokeRun(o *ShareOptions) error {
