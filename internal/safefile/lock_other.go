@@ -10,3 +10,5 @@ const noFollow = 0
 // another process holds open cannot be removed, which protects a temporary
 // file still being written just as well.
 func tryLock(*os.File) (bool, error) { return true, nil }
+
+func openNonblock(path string) (*os.File, error) { return os.Open(path) }

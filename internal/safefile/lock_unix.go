@@ -28,3 +28,7 @@ func tryLock(f *os.File) (bool, error) {
 		return false, err
 	}
 }
+
+func openNonblock(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0)
+}
