@@ -14,7 +14,7 @@ import (
 func createPrivate(path string, force bool) (*safefile.File, error) {
 	f, err := safefile.Create(path, force)
 	if err != nil {
-		return nil, outputErr(path, err)
+		return nil, outputErr("create", path, err)
 	}
 	return f, nil
 }
@@ -23,12 +23,14 @@ func createPrivate(path string, force bool) (*safefile.File, error) {
 // asked for.
 func commitPrivate(path string, f *safefile.File) error {
 	if err := f.Commit(); err != nil {
-		return outputErr(path, err)
+		return outputErr("write", path, err)
 	}
 	return nil
 }
 
-func outputErr(path string, err error) error {
+// outputErr explains why path could not be written; op is what failed
+// ("create", "write").
+func outputErr(op, path string, err error) error {
 	switch {
 	case errors.Is(err, safefile.ErrSymlink):
 		return usageErr(path + " is a symbolic link; refusing to write secrets through it")
@@ -37,5 +39,5 @@ func outputErr(path string, err error) error {
 	case errors.Is(err, safefile.ErrExists):
 		return withHint(errConflict, fmt.Errorf("%s already exists", path), "use --force to overwrite it")
 	}
-	return fmt.Errorf("cannot write %s: %w", path, err)
+	return fmt.Errorf("cannot %s %s: %w", op, path, err)
 }

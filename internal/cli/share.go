@@ -291,7 +291,7 @@ func writeBundleFile(o *ShareOptions, bundle []byte) error {
 	}
 	if _, err := pf.Write(bundle); err != nil {
 		pf.Abort()
-		return outputErr(o.Output, err)
+		return outputErr("write", o.Output, err)
 	}
 	return commitPrivate(o.Output, pf)
 }
