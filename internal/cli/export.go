@@ -65,13 +65,15 @@ func exportRun(o *ExportOptions) (err error) {
 
 	var w io.Writer = o.F.IO.Out
 	if o.Output != "" {
-		pf, err := createPrivate(o.Output, o.Force)
-		if err != nil {
-			return err
+		pf, cerr := createPrivate(o.Output, o.Force)
+		if cerr != nil {
+			return cerr
 		}
+		// err is the function's result: whatever fails below, including a
+		// write that runs out of disk, discards the file.
 		defer func() {
 			if err == nil {
-				err = pf.Commit()
+				err = commitPrivate(o.Output, pf)
 			} else {
 				pf.Abort() // no half-written export left behind
 			}
@@ -94,8 +96,5 @@ func exportRun(o *ExportOptions) (err error) {
 		}
 		err = writeJSON(w, out)
 	}
-	if err != nil {
-		return err
-	}
-	return nil
+	return err
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/mysafe/mysafe/internal/agent"
 	"github.com/mysafe/mysafe/internal/config"
 	"github.com/mysafe/mysafe/internal/display"
+	"github.com/mysafe/mysafe/internal/safefile"
 	"github.com/mysafe/mysafe/internal/term"
 	"github.com/mysafe/mysafe/internal/vault"
 )
@@ -164,7 +165,7 @@ func (f *Factory) unlock(v *vault.Vault) error {
 	if idFile != "" {
 		id, err := readKeyFile(idFile)
 		if err != nil {
-			return withHint(errLocked, fmt.Errorf("identity file: %w", err), "")
+			return unlockSourceErr("identity file", err)
 		}
 		return lockedErr(v.UnlockWithIdentity(id), envIdentityFile)
 	}
@@ -227,12 +228,12 @@ func lockedErr(err error, source string) error {
 // MYSAFE_PASSPHRASE, or nil when neither is set.
 func (f *Factory) passphraseFromEnv() ([]byte, error) {
 	if file := f.Getenv(envPassphraseFile); file != "" {
-		fh, err := os.Open(file)
+		fh, err := openUnlockSource(file)
 		if err != nil {
-			return nil, withHint(errLocked, fmt.Errorf("passphrase file: %w", err), "")
+			return nil, unlockSourceErr("passphrase file", err)
 		}
 		defer fh.Close()
-		p, err := term.ReadSecretLine(fh, 4096)
+		p, err := term.ReadSecretLine(fh, maxPassphraseLen)
 		if err != nil {
 			return nil, withHint(errLocked, fmt.Errorf("passphrase file: %w", err), "")
 		}
@@ -247,9 +248,34 @@ func (f *Factory) passphraseFromEnv() ([]byte, error) {
 	return nil, nil
 }
 
+// Limits on what mysafe reads from an unlock source. An age identity file
+// holds a line or two of key and comments; a passphrase is a line.
+const (
+	maxIdentityFileLen = 64 << 10
+	maxPassphraseLen   = 4096
+)
+
+// openUnlockSource opens a passphrase or identity file without ever
+// waiting: a FIFO, a pipe or a device is refused at once (see
+// safefile.OpenSource), since it may never end or never begin.
+func openUnlockSource(path string) (*os.File, error) { return safefile.OpenSource(path) }
+
+// unlockSourceErr explains a passphrase or identity file mysafe cannot use.
+func unlockSourceErr(what string, err error) error {
+	if errors.Is(err, safefile.ErrNotRegular) {
+		return withHint(errLocked, fmt.Errorf("%s: %w", what, err), "give a regular file (mode 0600), or pass the value in MYSAFE_IDENTITY or MYSAFE_PASSPHRASE from your secret store")
+	}
+	return withHint(errLocked, fmt.Errorf("%s: %w", what, err), "")
+}
+
 // readKeyFile returns the first non-comment line of an age identity file.
 func readKeyFile(path string) (string, error) {
-	b, err := os.ReadFile(path)
+	fh, err := openUnlockSource(path)
+	if err != nil {
+		return "", err
+	}
+	defer fh.Close()
+	b, err := safefile.ReadLimited(fh, maxIdentityFileLen)
 	if err != nil {
 		return "", err
 	}

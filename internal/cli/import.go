@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mysafe/mysafe/internal/importer"
+	"github.com/mysafe/mysafe/internal/safefile"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/term"
 	"github.com/mysafe/mysafe/internal/vault"
@@ -102,7 +103,8 @@ would not.`,
 	return cmd
 }
 
-// readInput reads a whole input file, or stdin for "-", up to max bytes.
+// readInput reads a whole input file, or stdin for "-", up to max bytes: a
+// larger input is refused as soon as byte max+1 arrives.
 func readInput(f *Factory, name string, max int64) ([]byte, error) {
 	var r io.Reader = f.IO.In
 	if name != "-" {
@@ -114,16 +116,16 @@ func readInput(f *Factory, name string, max int64) ([]byte, error) {
 			return nil, err
 		}
 		defer fh.Close()
+		if fi, err := fh.Stat(); err == nil && fi.IsDir() {
+			return nil, usageErr(name + " is a folder; give a file to import")
+		}
 		r = fh
 	}
-	b, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		return nil, err
+	b, err := safefile.ReadLimited(r, max)
+	if errors.Is(err, safefile.ErrTooLarge) {
+		return nil, &exitError{class: errUsage, err: err, msg: fmt.Sprintf("%s is larger than %d bytes; nothing was imported", name, max)}
 	}
-	if int64(len(b)) > max {
-		return nil, usageErr(fmt.Sprintf("%s is larger than %d MiB; nothing was imported", name, max>>20))
-	}
-	return b, nil
+	return b, err
 }
 
 // Own formats of mysafe, beside the importer's.
@@ -158,7 +160,10 @@ func importRun(o *ImportOptions) error {
 			other = f
 		}
 	} else {
-		data, err := readInput(o.F, o.File, importer.MaxFileSize)
+		data, err := readInput(o.F, o.File, o.F.Config().ImportMaxSize)
+		if errors.Is(err, safefile.ErrTooLarge) {
+			return withHint(errUsage, err, "raise the import.max_size setting (MYSAFE_IMPORT_MAX_SIZE) if the file is genuine")
+		}
 		if err != nil {
 			return err
 		}

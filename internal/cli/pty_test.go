@@ -275,6 +275,7 @@ type session struct {
 	term           *terminal
 	stdout, stderr bytes.Buffer
 	done           chan int
+	pid            int
 }
 
 func (s *sandbox) startAtTerminal(term *terminal, env []string, args ...string) *session {
@@ -289,6 +290,7 @@ func (s *sandbox) startAtTerminal(term *terminal, env []string, args ...string) 
 	if err := cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}
+	ss.pid = cmd.Process.Pid
 	go func() {
 		err := cmd.Wait()
 		code := 0

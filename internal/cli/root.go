@@ -41,6 +41,8 @@ type Deps struct {
 // Main runs mysafe with the process's arguments and streams and returns the
 // exit code.
 func Main(version string) int {
+	// First, before any secret is read: no core file may hold one.
+	disableCoreDumps()
 	// mysafe runs for milliseconds and its heap is small; collecting garbage
 	// less often makes listing a large vault markedly faster.
 	debug.SetGCPercent(400)

@@ -40,6 +40,11 @@ func TestMain(m *testing.M) {
 	if len(os.Args) == 2 && (os.Args[1] == clipboard.HelperArg || os.Args[1] == agent.HelperArg) {
 		os.Exit(cli.Run(testDeps()))
 	}
+	// The process set-up of the real binary (cli.Main), for tests of what
+	// Main does before any command runs.
+	if os.Getenv("MYSAFE_TEST_REAL_MAIN") == "1" {
+		os.Exit(cli.Main("test"))
+	}
 	coverChildren()
 	testscript.Main(m, map[string]func(){
 		"mysafe": func() { os.Exit(cli.Run(testDeps())) },

@@ -19,7 +19,7 @@ type secretSource struct {
 
 func (s *secretSource) addFlags(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&s.stdin, "client-secret-stdin", false, "read the client secret from stdin (up to EOF; one trailing newline is dropped)")
-	cmd.Flags().StringVar(&s.file, "client-secret-file", "", "read the client secret from `FILE`")
+	cmd.Flags().StringVar(&s.file, "client-secret-file", "", "read the client secret from `FILE` (\"-\" for stdin)")
 	cmd.MarkFlagsMutuallyExclusive("client-secret-stdin", "client-secret-file")
 }
 
@@ -28,6 +28,10 @@ func (s *secretSource) given() bool { return s.stdin || s.file != "" }
 // read returns the client secret from stdin or the file. With stdin at a
 // terminal it is read without echo.
 func (s *secretSource) read(io *term.IOStreams) (secret.Value, error) {
+	if s.file == "-" {
+		// "-" is stdin, as for import.
+		s.stdin, s.file = true, ""
+	}
 	switch {
 	case s.stdin && io.StdinTTY && io.CanPrompt():
 		// stdin is the terminal: ask without echo instead of reading it raw.

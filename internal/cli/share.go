@@ -301,9 +301,9 @@ func writeBundleFile(o *ShareOptions, bundle []byte) error {
 	}
 	if _, err := pf.Write(bundle); err != nil {
 		pf.Abort()
-		return err
+		return outputErr("write", o.Output, err)
 	}
-	return pf.Commit()
+	return commitPrivate(o.Output, pf)
 }
 
 func revokeRun(o *ShareOptions) error {

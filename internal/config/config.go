@@ -9,11 +9,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/mysafe/mysafe/internal/safefile"
 )
 
 // Config is mysafe's resolved configuration.
@@ -24,14 +27,20 @@ type Config struct {
 	IdentityFile        string        // identity_file: unlock with this identity file
 	LockTimeout         time.Duration // lock_timeout: how long to wait for another mysafe process
 	StateDir            string        // where mysafe keeps what it remembers about vaults (not a setting)
+	ImportMaxSize       int64         // import.max_size: largest file import reads, in bytes
 	ConfigFile          string        // the file that was read, if any
 }
 
 // Defaults for settings that have one.
 const (
-	DefaultClearAfter  = 45 * time.Second
-	DefaultLockTimeout = 10 * time.Second
+	DefaultClearAfter    = 45 * time.Second
+	DefaultLockTimeout   = 10 * time.Second
+	DefaultImportMaxSize = 64 << 20
 )
+
+// maxConfigFileLen bounds the config file: a few settings need a few
+// hundred bytes.
+const maxConfigFileLen = 1 << 20
 
 // Env looks up an environment variable.
 type Env func(string) string
@@ -86,6 +95,7 @@ func Load(flags *pflag.FlagSet, env Env) (*Config, error) {
 	v.SetDefault("clipboard.clear_after", DefaultClearAfter.String())
 	v.SetDefault("no_input", false)
 	v.SetDefault("lock_timeout", DefaultLockTimeout.String())
+	v.SetDefault("import.max_size", "64MiB")
 
 	flagOf := map[string]string{"vault": "vault", "no_input": "no-input"}
 	for key, flag := range flagOf {
@@ -100,7 +110,7 @@ func Load(flags *pflag.FlagSet, env Env) (*Config, error) {
 	// of the process environment, so that what the caller passes is all
 	// there is. A value set here overrides the file and the defaults but
 	// not a flag given on the command line.
-	for _, key := range []string{"vault", "clipboard.clear_after", "no_input", "identity_file", "lock_timeout"} {
+	for _, key := range []string{"vault", "clipboard.clear_after", "no_input", "identity_file", "lock_timeout", "import.max_size"} {
 		val := env(EnvName(key))
 		if val == "" {
 			continue
@@ -121,7 +131,7 @@ func Load(flags *pflag.FlagSet, env Env) (*Config, error) {
 		cfgFile = filepath.Join(configHome(env), "mysafe", "config.yaml")
 	}
 	read := ""
-	if data, err := os.ReadFile(cfgFile); err == nil {
+	if data, err := readConfigFile(cfgFile); err == nil {
 		if err := v.ReadConfig(strings.NewReader(string(data))); err != nil {
 			return nil, fmt.Errorf("config file %s: %v", cfgFile, oneLine(err))
 		}
@@ -164,7 +174,45 @@ func Load(flags *pflag.FlagSet, env Env) (*Config, error) {
 		return nil, err
 	}
 	c.StateDir = filepath.Join(state, "mysafe")
+	if c.ImportMaxSize, err = ParseSize(v.GetString("import.max_size")); err != nil {
+		return nil, fmt.Errorf("import.max_size: %v", err)
+	}
 	return c, nil
+}
+
+// readConfigFile reads the config file, refusing one larger than
+// maxConfigFileLen as soon as it is seen to be.
+func readConfigFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return safefile.ReadLimited(f, maxConfigFileLen)
+}
+
+// sizeUnits are the suffixes ParseSize accepts, longest first.
+var sizeUnits = []struct {
+	suffix string
+	n      int64
+}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}}
+
+// ParseSize reads a size in bytes: a whole number, optionally followed by
+// B, K/KiB, M/MiB, G/GiB (powers of 1024) or KB, MB, GB (powers of 1000).
+func ParseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range sizeUnits {
+		if rest, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, mult = strings.TrimSpace(rest), u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("%q is not a size such as 64MiB or 1000000", s)
+	}
+	return n * mult, nil
 }
 
 // EnvName is the environment variable for a setting: MYSAFE_ and the key

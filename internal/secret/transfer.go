@@ -2,6 +2,7 @@ package secret
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -9,14 +10,22 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ExportJSON is one object of `mysafe export --format json` and of the
 // files `mysafe import --format json` reads: the JSON shape plus the client
 // secret, in clear.
+//
+// JSON strings are Unicode text, and a client secret is bytes. A secret that
+// is valid UTF-8 is written as client_secret; one that is not (binary key
+// material, a Latin-1 password) is written as client_secret_base64, in
+// standard base64 with padding, and client_secret is then empty, so an
+// export and import gives back every byte.
 type ExportJSON struct {
 	JSON
-	ClientSecret string `json:"client_secret"`
+	ClientSecret       string `json:"client_secret"`
+	ClientSecretBase64 string `json:"client_secret_base64,omitempty"`
 }
 
 // csvColumns are the columns of the CSV export and import, in order. Tags are
@@ -25,7 +34,13 @@ var csvColumns = []string{"id", "name", "url", "client_id", "client_secret", "id
 
 // ToExport returns the export form of r, client secret included.
 func (r *Record) ToExport() ExportJSON {
-	return ExportJSON{JSON: r.ToJSON(), ClientSecret: r.ClientSecret.Reveal()}
+	e := ExportJSON{JSON: r.ToJSON()}
+	if b := r.ClientSecret.Bytes(); utf8.Valid(b) {
+		e.ClientSecret = string(b)
+	} else {
+		e.ClientSecretBase64 = base64.StdEncoding.EncodeToString(b)
+	}
+	return e
 }
 
 // WriteExportCSV writes records as CSV with a header row.
@@ -44,9 +59,13 @@ func WriteExportCSV(w io.Writer, recs []*Record) error {
 		for _, a := range e.Access {
 			access = append(access, a.Name+":"+string(a.Permission))
 		}
-		if err := cw.Write([]string{e.ID, e.Name, e.URL, e.ClientID, e.ClientSecret, e.Identifier, e.Method,
+		row := []string{e.ID, e.Name, e.URL, e.ClientID, r.ClientSecret.Reveal(), e.Identifier, e.Method,
 			strings.Join(e.Tags, " "), e.Notes, e.Owner, e.CreatedAt.Format(time.RFC3339), e.UpdatedAt.Format(time.RFC3339),
-			last, strings.Join(access, " ")}); err != nil {
+			last, strings.Join(access, " ")}
+		for i := range row {
+			row[i] = GuardCSVCell(row[i])
+		}
+		if err := cw.Write(row); err != nil {
 			return err
 		}
 	}
@@ -71,6 +90,7 @@ type importJSON struct {
 	URL          string     `json:"url"`
 	ClientID     string     `json:"client_id"`
 	ClientSecret string     `json:"client_secret"`
+	SecretBase64 *string    `json:"client_secret_base64"`
 	Identifier   string     `json:"identifier"`
 	Method       string     `json:"method"`
 	Tags         []string   `json:"tags"`
@@ -121,6 +141,16 @@ func ReadImportJSON(rd io.Reader) ([]*Record, error) {
 			return nil, &ImportError{Entry: i, Err: &FieldError{Field: "json", Msg: err.Error()}}
 		}
 		r := j.record()
+		if j.SecretBase64 != nil {
+			b, err := base64.StdEncoding.DecodeString(*j.SecretBase64)
+			switch {
+			case err != nil:
+				return nil, &ImportError{Entry: i, Err: &FieldError{Field: "client_secret_base64", Msg: "not standard base64"}}
+			case j.ClientSecret != "":
+				return nil, &ImportError{Entry: i, Err: &FieldError{Field: "client_secret_base64", Msg: "give client_secret or client_secret_base64, not both"}}
+			}
+			r.ClientSecret = NewValueBytes(b)
+		}
 		if err := r.Normalize(); err != nil {
 			return nil, &ImportError{Entry: i, Err: err}
 		}
@@ -173,7 +203,7 @@ func ReadImportCSV(rd io.Reader) ([]*Record, error) {
 		}
 		get := func(c string) string {
 			if k, ok := col[c]; ok && k < len(row) {
-				return row[k]
+				return UnguardCSVCell(row[k])
 			}
 			return ""
 		}
@@ -197,4 +227,34 @@ func ReadImportCSV(rd io.Reader) ([]*Record, error) {
 		}
 		out = append(out, r)
 	}
+}
+
+// csvFormulaLeads are the first characters that make a spreadsheet read a
+// cell as a formula (or, for tab and carriage return, that some of them
+// strip before doing so).
+const csvFormulaLeads = "=+-@\t\r"
+
+// GuardCSVCell returns s as it is safe to put in a CSV cell a spreadsheet
+// may open: a value that would start a formula (=, +, -, @, tab, carriage
+// return), possibly after leading apostrophes, gets one more apostrophe in
+// front, which spreadsheets show as text. UnguardCSVCell undoes it exactly.
+func GuardCSVCell(s string) string {
+	if needsCSVGuard(s) {
+		return "'" + s
+	}
+	return s
+}
+
+// UnguardCSVCell reverses GuardCSVCell: UnguardCSVCell(GuardCSVCell(s)) == s
+// for every s.
+func UnguardCSVCell(s string) string {
+	if rest, ok := strings.CutPrefix(s, "'"); ok && needsCSVGuard(rest) {
+		return rest
+	}
+	return s
+}
+
+func needsCSVGuard(s string) bool {
+	s = strings.TrimLeft(s, "'")
+	return s != "" && strings.IndexByte(csvFormulaLeads, s[0]) >= 0
 }

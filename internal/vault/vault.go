@@ -569,7 +569,7 @@ func sealWithPassphrase(plaintext, passphrase []byte, workFactor int) ([]byte, e
 }
 
 func openWithPassphrase(sealed, passphrase []byte) ([]byte, error) {
-	id, err := age.NewScryptIdentity(string(passphrase))
+	id, err := passphraseIdentity(passphrase)
 	if err != nil {
 		return nil, err
 	}
