@@ -150,7 +150,6 @@ scripts in CI.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{class: errUsage, err: err, hint: "see `" + c.CommandPath() + " --help`"}
 	})
-	root.CompletionOptions.HiddenDefaultCmd = true
 
 	root.AddCommand(
 		NewCmdInit(f, nil),
@@ -173,6 +172,7 @@ scripts in CI.`,
 		NewCmdUnlock(f, nil),
 		NewCmdLock(f, nil),
 		NewCmdStatus(f, nil),
+		NewCmdManPages(f),
 	)
 	return root
 }
