@@ -144,24 +144,36 @@ func addRun(o *AddOptions) error {
 // claimNew makes a new record the vault owner's: owner, permission, first
 // revision, times (kept when an import brought them) and the access list.
 func claimNew(tx *vault.Tx, r *secret.Record) error {
-	p, err := tx.Profile()
+	claim, err := claimer(tx)
 	if err != nil {
 		return err
+	}
+	claim(r)
+	return nil
+}
+
+// claimer reads the owner's profile and keys once and returns a function
+// that does what claimNew does, for imports of many records.
+func claimer(tx *vault.Tx) (func(r *secret.Record), error) {
+	p, err := tx.Profile()
+	if err != nil {
+		return nil, err
 	}
 	pub, err := tx.PublicKeys()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	now := tx.Now()
-	r.Owner, r.Permission, r.Revision = p.Owner, secret.PermOwner, 1
-	if r.CreatedAt.IsZero() {
-		r.CreatedAt = now
-	}
-	if r.UpdatedAt.IsZero() {
-		r.UpdatedAt = now
-	}
-	r.Access = []secret.Access{{Name: p.Owner, Recipient: pub.Sharing, Permission: secret.PermOwner, GrantedAt: now}}
-	return nil
+	return func(r *secret.Record) {
+		r.Owner, r.Permission, r.Revision = p.Owner, secret.PermOwner, 1
+		if r.CreatedAt.IsZero() {
+			r.CreatedAt = now
+		}
+		if r.UpdatedAt.IsZero() {
+			r.UpdatedAt = now
+		}
+		r.Access = []secret.Access{{Name: p.Owner, Recipient: pub.Sharing, Permission: secret.PermOwner, GrantedAt: now}}
+	}, nil
 }
 
 func printSaved(io *term.IOStreams, r *secret.Record, asJSON bool) error {

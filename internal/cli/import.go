@@ -342,10 +342,12 @@ func importEntries(o *ImportOptions, entries []importer.Entry) error {
 		show = func(int, int) {}
 	}
 	err := o.F.Update(func(tx *vault.Tx) error {
+		claim, err := claimer(tx)
+		if err != nil {
+			return err
+		}
 		for i, e := range valid {
-			if err := claimNew(tx, e.Record); err != nil {
-				return err
-			}
+			claim(e.Record)
 			if err := tx.Put(e.Record); err != nil {
 				return err
 			}
