@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -151,29 +150,36 @@ func addRun(o *AddOptions) error {
 // claimNew makes a new record the vault owner's: owner, permission, first
 // revision, times (kept when an import brought them) and the access list.
 func claimNew(tx *vault.Tx, r *secret.Record) error {
-	p, err := tx.Profile()
+	claim, err := claimer(tx)
 	if err != nil {
 		return err
 	}
-	pub, err := tx.PublicKeys()
-	if err != nil {
-		return err
-	}
-	claim(r, p, pub, tx.Now())
+	claim(r)
 	return nil
 }
 
-// claim is claimNew with the profile and public keys already read, for
-// callers that claim many records in one transaction.
-func claim(r *secret.Record, p *vault.Profile, pub vault.PublicKeys, now time.Time) {
-	r.Owner, r.Permission, r.Revision = p.Owner, secret.PermOwner, 1
-	if r.CreatedAt.IsZero() {
-		r.CreatedAt = now
+// claimer reads the owner's profile and keys once and returns a function
+// that does what claimNew does, for imports of many records.
+func claimer(tx *vault.Tx) (func(r *secret.Record), error) {
+	p, err := tx.Profile()
+	if err != nil {
+		return nil, err
 	}
-	if r.UpdatedAt.IsZero() {
-		r.UpdatedAt = now
+	pub, err := tx.PublicKeys()
+	if err != nil {
+		return nil, err
 	}
-	r.Access = []secret.Access{{Name: p.Owner, Recipient: pub.Sharing, Permission: secret.PermOwner, GrantedAt: now}}
+	now := tx.Now()
+	return func(r *secret.Record) {
+		r.Owner, r.Permission, r.Revision = p.Owner, secret.PermOwner, 1
+		if r.CreatedAt.IsZero() {
+			r.CreatedAt = now
+		}
+		if r.UpdatedAt.IsZero() {
+			r.UpdatedAt = now
+		}
+		r.Access = []secret.Access{{Name: p.Owner, Recipient: pub.Sharing, Permission: secret.PermOwner, GrantedAt: now}}
+	}, nil
 }
 
 func printSaved(io *term.IOStreams, r *secret.Record, asJSON bool) error {

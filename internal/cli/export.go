@@ -18,6 +18,7 @@ type ExportOptions struct {
 	Format string
 	Output string
 	Force  bool
+	Tags   []string
 }
 
 // NewCmdExport builds `mysafe export`.
@@ -25,11 +26,16 @@ func NewCmdExport(f *Factory, runF func(*ExportOptions) error) *cobra.Command {
 	opts := &ExportOptions{F: f}
 	cmd := &cobra.Command{
 		Use:   "export",
-		Short: "Export every API secret, client secrets included, as JSON or CSV",
+		Short: "Export every API secret, client secrets included, as JSON, CSV or dotenv",
 		Long: `Write every API secret, client secrets IN CLEAR, as JSON or CSV, to stdout
 or to a new file (-o) created with mode 0600. An existing file is not
-overwritten unless --force is given.`,
-		Example: "  mysafe export --format json -o backup.json\n  mysafe export --format csv | other-tool import",
+overwritten unless --force is given.
+
+--format dotenv writes one KEY='client secret' line per API secret, KEY being
+its identifier (or name) in upper case with other characters turned into
+underscores; --tag limits the export to the API secrets that carry every
+tag given.`,
+		Example: "  mysafe export --format json -o backup.json\n  mysafe export --format csv | other-tool import\n  mysafe export --format dotenv --tag payments -o .env",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -38,7 +44,8 @@ overwritten unless --force is given.`,
 			return exportRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Format, "format", "json", "json or csv")
+	cmd.Flags().StringVar(&opts.Format, "format", "json", "json, csv or dotenv")
+	cmd.Flags().StringArrayVar(&opts.Tags, "tag", nil, "only API secrets with this tag (repeatable; all must match)")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", "write to `FILE` (mode 0600) instead of stdout")
 	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite an existing output file")
 	return cmd
@@ -46,8 +53,13 @@ overwritten unless --force is given.`,
 
 func exportRun(o *ExportOptions) (err error) {
 	format := strings.ToLower(o.Format)
-	if format != "json" && format != "csv" {
-		return usageErr(fmt.Sprintf("unknown --format %q (want json or csv)", o.Format))
+	if format != "json" && format != "csv" && format != "dotenv" {
+		return usageErr(fmt.Sprintf("unknown --format %q (want json, csv or dotenv)", o.Format))
+	}
+	for _, t := range o.Tags {
+		if err := secret.ValidateTag(t); err != nil {
+			return &exitError{class: errUsage, err: err}
+		}
 	}
 	if o.Output != "" && !o.Force {
 		if _, err := os.Lstat(o.Output); err == nil {
@@ -61,13 +73,15 @@ func exportRun(o *ExportOptions) (err error) {
 	}); err != nil {
 		return err
 	}
+	recs = filterRecords(recs, o.Tags, "", false)
 	sortRecords(recs)
 
 	var w io.Writer = o.F.IO.Out
 	if o.Output != "" {
-		pf, cerr := createPrivate(o.Output, o.Force)
-		if cerr != nil {
-			return cerr
+		// perr, not err: the deferred function must see the named result.
+		pf, perr := createPrivate(o.Output, o.Force)
+		if perr != nil {
+			return perr
 		}
 		// err is the function's result: whatever fails below, including a
 		// write that runs out of disk, discards the file.
@@ -87,9 +101,12 @@ func exportRun(o *ExportOptions) (err error) {
 		}
 	}
 	o.F.chatter("mysafe: warning: the export holds %d client secret(s) in clear; protect it and delete it when done", n)
-	if format == "csv" {
+	switch format {
+	case "csv":
 		err = secret.WriteExportCSV(w, recs)
-	} else {
+	case "dotenv":
+		err = secret.WriteDotenv(w, recs)
+	default:
 		out := make([]secret.ExportJSON, len(recs))
 		for i, r := range recs {
 			out[i] = r.ToExport()

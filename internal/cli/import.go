@@ -352,17 +352,12 @@ func importEntries(o *ImportOptions, entries []importer.Entry) error {
 		show = func(int, int) {}
 	}
 	err := o.F.Update(func(tx *vault.Tx) error {
-		p, err := tx.Profile()
+		claim, err := claimer(tx)
 		if err != nil {
 			return err
 		}
-		pub, err := tx.PublicKeys()
-		if err != nil {
-			return err
-		}
-		now := tx.Now()
 		for i, e := range valid {
-			claim(e.Record, p, pub, now)
+			claim(e.Record)
 			if err := tx.Put(e.Record); err != nil {
 				return err
 			}

@@ -156,7 +156,6 @@ scripts in CI.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{class: errUsage, err: err, hint: "see `" + c.CommandPath() + " --help`"}
 	})
-	root.CompletionOptions.HiddenDefaultCmd = true
 
 	root.AddCommand(
 		NewCmdInit(f, nil),
@@ -184,6 +183,7 @@ scripts in CI.`,
 		NewCmdStatus(f, nil),
 		NewCmdExec(f, nil),
 		NewCmdInject(f, nil),
+		NewCmdManPages(f),
 	)
 	registerCompletions(root, f)
 	return root

@@ -1,0 +1,99 @@
+package cli_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mysafe/mysafe/internal/cli"
+	"github.com/mysafe/mysafe/internal/term"
+)
+
+// runMysafe runs mysafe in this process with no terminal and returns its
+// exit code, stdout and stderr.
+func runMysafe(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	home := t.TempDir()
+	getenv := func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		if k == "HOME" {
+			return home
+		}
+		return ""
+	}
+	code := cli.Run(cli.Deps{Args: args, IO: &term.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+		Getenv: getenv, Now: time.Now, Version: "test"})
+	return code, out.String(), errOut.String()
+}
+
+// TestCompletion drives cobra's hidden __complete command, which every
+// shell's completion script calls.
+func TestCompletion(t *testing.T) {
+	code, out, errOut := runMysafe(t, nil, "__complete", "")
+	if code != 0 {
+		t.Fatalf("__complete: exit %d, %s", code, errOut)
+	}
+	for _, c := range []string{"import", "export", "reveal", "completion", "share", "contact"} {
+		if !strings.Contains(out, "\n"+c+"\t") && !strings.HasPrefix(out, c+"\t") {
+			t.Errorf("__complete does not offer %q:\n%s", c, out)
+		}
+	}
+	if strings.Contains(out, "man-pages") {
+		t.Errorf("__complete offers the hidden man-pages command:\n%s", out)
+	}
+	_, out, _ = runMysafe(t, nil, "__complete", "import", "--")
+	for _, fl := range []string{"--dry-run", "--skip-invalid", "--url", "--client-id", "--kdbx-password-file", "--format"} {
+		if !strings.Contains(out, fl+"\t") {
+			t.Errorf("__complete import -- does not offer %s:\n%s", fl, out)
+		}
+	}
+
+	// The completion command is listed in help, and writes each shell's script.
+	_, out, _ = runMysafe(t, nil, "--help")
+	if !strings.Contains(out, "\n  completion ") {
+		t.Errorf("help does not list completion:\n%s", out)
+	}
+	for shell, marker := range map[string]string{"bash": "__start_mysafe", "zsh": "#compdef mysafe", "fish": "complete -c mysafe", "powershell": "Register-ArgumentCompleter"} {
+		code, out, errOut := runMysafe(t, nil, "completion", shell)
+		if code != 0 || !strings.Contains(out, marker) {
+			t.Errorf("completion %s: exit %d, no %q in its script; stderr %s", shell, code, marker, errOut)
+		}
+	}
+}
+
+// TestManPages generates the man pages and checks that every command has one
+// with its flags.
+func TestManPages(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "man")
+	code, _, errOut := runMysafe(t, map[string]string{"SOURCE_DATE_EPOCH": "1700000000"}, "man-pages", dir)
+	if code != 0 {
+		t.Fatalf("man-pages: exit %d, %s", code, errOut)
+	}
+	for page, want := range map[string]string{
+		"mysafe.1":             `.TH "MYSAFE" "1" "Nov 2023" "mysafe test" "mysafe manual"`,
+		"mysafe-reveal.1":      "reveal",
+		"mysafe-import.1":      `\fB--skip-invalid\fP`,
+		"mysafe-export.1":      "dotenv",
+		"mysafe-completion.1":  "completion",
+		"mysafe-share.1":       "share",
+		"mysafe-contact-add.1": "contact",
+	} {
+		b, err := os.ReadFile(filepath.Join(dir, page))
+		if err != nil {
+			t.Errorf("no %s: %v", page, err)
+			continue
+		}
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s does not hold %q", page, want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "mysafe-man-pages.1")); err == nil {
+		t.Error("the hidden man-pages command has a page")
+	}
+}
