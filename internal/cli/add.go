@@ -23,6 +23,8 @@ type AddOptions struct {
 	Method     string
 	Tags       []string
 	Notes      string
+	TokenURL   string
+	TokenAuth  string
 	Secret     secretSource
 	JSON       bool
 }
@@ -71,6 +73,8 @@ Without a terminal, give the client secret with --client-secret-stdin or
 	fl.StringVar(&opts.Method, "method", "", "HTTP method: GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS")
 	fl.StringArrayVar(&opts.Tags, "tag", nil, "tag (repeatable)")
 	fl.StringVar(&opts.Notes, "notes", "", "free-text notes")
+	fl.StringVar(&opts.TokenURL, "token-url", "", "OAuth 2.0 token endpoint, when it is not the URL (for `mysafe token`)")
+	fl.StringVar(&opts.TokenAuth, "token-auth", "", "how `mysafe token` sends the client secret: basic (default) or form")
 	fl.BoolVar(&opts.JSON, "json", false, "print the saved record as JSON")
 	opts.Secret.addFlags(cmd)
 	return cmd
@@ -80,7 +84,7 @@ func addRun(o *AddOptions) error {
 	f := o.F
 	r := &secret.Record{
 		Name: o.Name, URL: o.URL, ClientID: o.ClientID, Identifier: o.Identifier,
-		Method: o.Method, Tags: o.Tags, Notes: o.Notes,
+		Method: o.Method, Tags: o.Tags, Notes: o.Notes, TokenURL: o.TokenURL, TokenAuth: o.TokenAuth,
 	}
 	prompt := f.IO.CanPrompt()
 	if prompt && (r.Name == "" || r.URL == "" || r.ClientID == "" || !o.Secret.given()) {

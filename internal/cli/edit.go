@@ -19,18 +19,21 @@ type EditOptions struct {
 	Identifier *string
 	Method     *string
 	Notes      *string
+	TokenURL   *string
+	TokenAuth  *string
 	Secret     secretSource
 }
 
 // NewCmdEdit builds `mysafe edit`.
 func NewCmdEdit(f *Factory, runF func(*EditOptions) error) *cobra.Command {
 	opts := &EditOptions{F: f}
-	var name, url, clientID, identifier, method, notes string
+	var name, url, clientID, identifier, method, notes, tokenURL, tokenAuth string
 	cmd := &cobra.Command{
 		Use:   "edit REF",
 		Short: "Change fields of an API secret",
 		Long: `Change only the fields given; everything else stays as it is. An empty
---identifier, --method or --notes clears that field. Tags are changed with
+--identifier, --method, --notes, --token-url or --token-auth clears that
+field. Tags are changed with
 ` + "`mysafe tag`" + `.`,
 		Example: "  mysafe edit payments-prod --url https://api.pay.example/v3\n  mysafe edit payments-prod --client-secret-stdin < new-secret.txt",
 		Args:    exactArgs(1, "one REF"),
@@ -43,6 +46,7 @@ func NewCmdEdit(f *Factory, runF func(*EditOptions) error) *cobra.Command {
 			}{
 				"name": {&opts.Name, &name}, "url": {&opts.URL, &url}, "client-id": {&opts.ClientID, &clientID},
 				"identifier": {&opts.Identifier, &identifier}, "method": {&opts.Method, &method}, "notes": {&opts.Notes, &notes},
+				"token-url": {&opts.TokenURL, &tokenURL}, "token-auth": {&opts.TokenAuth, &tokenAuth},
 			} {
 				if fl.Changed(flag) {
 					*pair.dst = pair.val
@@ -61,6 +65,8 @@ func NewCmdEdit(f *Factory, runF func(*EditOptions) error) *cobra.Command {
 	fl.StringVar(&identifier, "identifier", "", "new identifier (empty to remove)")
 	fl.StringVar(&method, "method", "", "new HTTP method (empty to remove)")
 	fl.StringVar(&notes, "notes", "", "new notes (empty to remove)")
+	fl.StringVar(&tokenURL, "token-url", "", "new OAuth 2.0 token endpoint (empty to use the URL)")
+	fl.StringVar(&tokenAuth, "token-auth", "", "new token authentication: basic or form (empty for basic)")
 	opts.Secret.addFlags(cmd)
 	return cmd
 }
@@ -85,7 +91,8 @@ func requireEdit(r *secret.Record, what string) error {
 }
 
 func editRun(o *EditOptions) error {
-	if o.Name == nil && o.URL == nil && o.ClientID == nil && o.Identifier == nil && o.Method == nil && o.Notes == nil && !o.Secret.given() {
+	if o.Name == nil && o.URL == nil && o.ClientID == nil && o.Identifier == nil && o.Method == nil && o.Notes == nil &&
+		o.TokenURL == nil && o.TokenAuth == nil && !o.Secret.given() {
 		return usageErr("nothing to change: give at least one field flag (see `mysafe edit --help`)")
 	}
 	var newSecret secret.Value
@@ -104,7 +111,8 @@ func editRun(o *EditOptions) error {
 		for _, s := range []struct {
 			src *string
 			dst *string
-		}{{o.Name, &r.Name}, {o.URL, &r.URL}, {o.ClientID, &r.ClientID}, {o.Identifier, &r.Identifier}, {o.Method, &r.Method}, {o.Notes, &r.Notes}} {
+		}{{o.Name, &r.Name}, {o.URL, &r.URL}, {o.ClientID, &r.ClientID}, {o.Identifier, &r.Identifier}, {o.Method, &r.Method}, {o.Notes, &r.Notes},
+			{o.TokenURL, &r.TokenURL}, {o.TokenAuth, &r.TokenAuth}} {
 			if s.src != nil {
 				*s.dst = *s.src
 			}

@@ -53,7 +53,7 @@ which cannot be cleared automatically.`,
 			return revealRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Field, "field", secret.FieldClientSecret, "field to reveal: client-secret, client-id, url, identifier, name, method or notes")
+	cmd.Flags().StringVar(&opts.Field, "field", secret.FieldClientSecret, "field to reveal: client-secret, client-id, url, identifier, name, method, notes, token-url or token-auth")
 	cmd.Flags().BoolVarP(&opts.NoNewline, "no-newline", "n", false, "do not print a trailing newline")
 	cmd.Flags().BoolVarP(&opts.Copy, "copy", "c", false, "copy to the clipboard instead of printing")
 	cmd.Flags().BoolVar(&opts.OSC52, "osc52", false, "with --copy, use the terminal's clipboard (OSC 52), e.g. over SSH")
@@ -191,6 +191,10 @@ func fieldLabel(field string) string {
 		return "Name"
 	case secret.FieldMethod:
 		return "Method"
+	case secret.FieldTokenURL:
+		return "Token URL"
+	case secret.FieldTokenAuth:
+		return "Token auth"
 	}
 	return "Notes"
 }

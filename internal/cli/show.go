@@ -27,8 +27,8 @@ func NewCmdShow(f *Factory, runF func(*ShowOptions) error) *cobra.Command {
 		Use:   "show REF",
 		Short: "Show an API secret's details (never its client secret)",
 		Long: `Show the details of one API secret: name, owner, last use, URL, identifier,
-client ID, method, tags, notes, times and the users with access. The client
-secret is never shown; use ` + "`mysafe reveal`" + `.
+client ID, method, token endpoint (when set), tags, notes, times and the users
+with access. The client secret is never shown; use ` + "`mysafe reveal`" + `.
 
 REF is an identifier, an exact name (when only one API secret has it) or an id.`,
 		Example: "  mysafe show payments-prod\n  mysafe show payments-prod --json",
@@ -79,6 +79,10 @@ func writeDetails(w io.Writer, r *secret.Record) error {
 	line("Identifier", dash(r.Identifier))
 	line("Client ID", r.ClientID)
 	line("Method", dash(r.Method))
+	if r.TokenURL != "" || r.TokenAuth != "" {
+		line("Token URL", dash(r.TokenURL))
+		line("Token auth", dash(r.TokenAuth))
+	}
 	line("Tags", dash(strings.Join(r.Tags, ", ")))
 	notes := display.Lines(r.Notes)
 	line("Notes", dash(notes[0]))

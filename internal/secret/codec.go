@@ -34,6 +34,8 @@ const (
 	tagRevision
 	tagSyncedRevision
 	tagOwnerUnverified
+	tagTokenURL
+	tagTokenAuth
 )
 
 const (
@@ -96,6 +98,8 @@ func (r *Record) MarshalBinary() ([]byte, error) {
 	e.bytes(tagClientSecret, r.ClientSecret.b)
 	e.str(tagIdentifier, r.Identifier)
 	e.str(tagMethod, r.Method)
+	e.str(tagTokenURL, r.TokenURL)
+	e.str(tagTokenAuth, r.TokenAuth)
 	for _, t := range r.Tags {
 		e.str(tagTag, t)
 	}
@@ -217,6 +221,10 @@ func (r *Record) UnmarshalBinary(b []byte) error {
 			r.Identifier = v
 		case tagMethod:
 			r.Method = v
+		case tagTokenURL:
+			r.TokenURL = v
+		case tagTokenAuth:
+			r.TokenAuth = v
 		case tagTag:
 			r.Tags = append(r.Tags, v)
 		case tagNotes:

@@ -12,6 +12,7 @@ func TestCodecRoundTrip(t *testing.T) {
 	r := &Record{
 		ID: "0123456789abcdef", UID: NewUID(), Name: "payments", URL: "https://api.example.com", ClientID: "cid",
 		ClientSecret: NewValue("s3cret"), Identifier: "pay", Method: "POST", Tags: []string{"a", "b"}, Notes: "line1\nline2",
+		TokenURL: "https://auth.example.com/token", TokenAuth: TokenAuthForm,
 		Owner: "alice", OwnerKey: "age1xyz", Permission: PermEdit, CreatedAt: before, UpdatedAt: now, LastUsedAt: now,
 		Access:   []Access{{Name: "alice", Permission: PermOwner}, {Name: "bob", Recipient: "age1bob", Permission: PermView, GrantedAt: now, RevokedAt: now}},
 		Revision: 300, SyncedRevision: 299,

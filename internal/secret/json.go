@@ -22,6 +22,8 @@ type JSON struct {
 	ClientID   string       `json:"client_id"`
 	Identifier string       `json:"identifier"`
 	Method     string       `json:"method"`
+	TokenURL   string       `json:"token_url"`
+	TokenAuth  string       `json:"token_auth"`
 	Tags       []string     `json:"tags"`
 	Notes      string       `json:"notes"`
 	Owner      string       `json:"owner"`
@@ -41,6 +43,8 @@ func (r *Record) ToJSON() JSON {
 		ClientID:   r.ClientID,
 		Identifier: r.Identifier,
 		Method:     r.Method,
+		TokenURL:   r.TokenURL,
+		TokenAuth:  r.TokenAuth,
 		Tags:       r.Tags,
 		Notes:      r.Notes,
 		Owner:      r.Owner,

@@ -46,6 +46,8 @@ func appendRecord(b []byte, j *JSON) []byte {
 	str("client_id", j.ClientID)
 	str("identifier", j.Identifier)
 	str("method", j.Method)
+	str("token_url", j.TokenURL)
+	str("token_auth", j.TokenAuth)
 	field("tags")
 	b = appendStrings(b, j.Tags, in)
 	b = append(b, ",\n"...)

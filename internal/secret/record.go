@@ -66,6 +66,12 @@ type Record struct {
 	Tags         []string
 	Notes        string
 
+	// TokenURL is the OAuth 2.0 token endpoint, when it differs from URL;
+	// TokenAuth is how the client authenticates there (TokenAuthBasic or
+	// TokenAuthForm; empty means TokenAuthBasic). Both are optional.
+	TokenURL  string
+	TokenAuth string
+
 	Owner      string     // the owner's name
 	OwnerKey   string     // the owner's public sharing key; empty when the vault's own user owns it
 	Permission Permission // what this vault's user may do with it
@@ -282,13 +288,23 @@ func checkVisible(field, v string) error {
 }
 
 // ValidateURL checks that u is an absolute http or https URL with a host.
-func ValidateURL(u string) error {
-	if err := checkLine("url", u, MaxFieldLen, true); err != nil {
+func ValidateURL(u string) error { return checkURL(FieldURL, u, true) }
+
+// ValidateTokenURL checks an optional token URL: empty, or an absolute http
+// or https URL with a host. Whether plain http may be used is decided when a
+// token is fetched, not here.
+func ValidateTokenURL(u string) error { return checkURL(FieldTokenURL, u, false) }
+
+func checkURL(field, u string, required bool) error {
+	if err := checkLine(field, u, MaxFieldLen, required); err != nil {
 		return err
+	}
+	if u == "" {
+		return nil
 	}
 	p, err := url.Parse(u)
 	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-		return &FieldError{Field: "url", Msg: fmt.Sprintf("%q is not an absolute http(s) URL (for example https://api.example.com/v1)", u)}
+		return &FieldError{Field: field, Msg: fmt.Sprintf("%q is not an absolute http(s) URL (for example https://api.example.com/v1)", u)}
 	}
 	return nil
 }
@@ -322,6 +338,32 @@ func URLFromHost(s string) string {
 	return "https://" + s
 }
 
+// How a client authenticates to a token endpoint (RFC 6749 section 2.3.1).
+const (
+	// TokenAuthBasic sends the client ID and secret in an HTTP Basic
+	// Authorization header (client_secret_basic). It is the default.
+	TokenAuthBasic = "basic"
+	// TokenAuthForm sends them as client_id and client_secret in the
+	// form body (client_secret_post).
+	TokenAuthForm = "form"
+)
+
+// NormalizeTokenAuth returns the canonical token authentication style for s:
+// "basic" or "form", also spelt as OAuth metadata names them
+// (client_secret_basic, client_secret_post), in any case. An empty style
+// stays empty and means basic.
+func NormalizeTokenAuth(s string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "":
+		return "", nil
+	case TokenAuthBasic, "client_secret_basic":
+		return TokenAuthBasic, nil
+	case TokenAuthForm, "client_secret_post":
+		return TokenAuthForm, nil
+	}
+	return "", &FieldError{Field: FieldTokenAuth, Msg: fmt.Sprintf("unknown token authentication %q (want basic or form)", s)}
+}
+
 // ValidateIdentifier checks an identifier: optional, one line, no spaces.
 func ValidateIdentifier(id string) error {
 	if err := checkLine("identifier", id, MaxNameLen, false); err != nil {
@@ -351,6 +393,7 @@ func (r *Record) Problems() []error {
 	r.URL = strings.TrimSpace(r.URL)
 	r.ClientID = strings.TrimSpace(r.ClientID)
 	r.Identifier = strings.TrimSpace(r.Identifier)
+	r.TokenURL = strings.TrimSpace(r.TokenURL)
 	var out []error
 	add := func(err error) {
 		if err != nil {
@@ -370,6 +413,12 @@ func (r *Record) Problems() []error {
 		add(err)
 	} else {
 		r.Tags = tags
+	}
+	add(ValidateTokenURL(r.TokenURL))
+	if a, err := NormalizeTokenAuth(r.TokenAuth); err != nil {
+		add(err)
+	} else {
+		r.TokenAuth = a
 	}
 	if len(r.Notes) > MaxNotesLen || !utf8.ValidString(r.Notes) {
 		add(&FieldError{Field: "notes", Msg: fmt.Sprintf("must be UTF-8 text of at most %d bytes", MaxNotesLen)})
@@ -404,10 +453,12 @@ const (
 	FieldIdentifier   = "identifier"
 	FieldMethod       = "method"
 	FieldNotes        = "notes"
+	FieldTokenURL     = "token-url"
+	FieldTokenAuth    = "token-auth"
 )
 
 // revealFields lists the fields reveal --field accepts. It is read, never changed.
-var revealFields = []string{FieldClientSecret, FieldClientID, FieldURL, FieldIdentifier, FieldName, FieldMethod, FieldNotes}
+var revealFields = []string{FieldClientSecret, FieldClientID, FieldURL, FieldIdentifier, FieldName, FieldMethod, FieldNotes, FieldTokenURL, FieldTokenAuth}
 
 // ParseField returns the canonical name of a field reveal --field accepts
 // (client-secret for "secret", client-id for "client_id"), or a *FieldError.
@@ -446,6 +497,10 @@ func (r *Record) FieldValue(field string) (string, error) {
 		return r.Name, nil
 	case FieldMethod:
 		return r.Method, nil
+	case FieldTokenURL:
+		return r.TokenURL, nil
+	case FieldTokenAuth:
+		return r.TokenAuth, nil
 	}
 	return r.Notes, nil
 }

@@ -105,6 +105,29 @@ func TestNormalize(t *testing.T) {
 				r.Tags = append(numberedTags(MaxTags), strings.ToUpper(numberedTags(1)[0]))
 			},
 		},
+		{name: "token URL is optional", change: func(r *Record) { r.TokenURL = "" }},
+		{
+			name:   "token URL is trimmed",
+			change: func(r *Record) { r.TokenURL = " https://auth.example.com/oauth2/token " },
+			check: func(t *testing.T, r *Record) {
+				if r.TokenURL != "https://auth.example.com/oauth2/token" {
+					t.Errorf("token URL = %q", r.TokenURL)
+				}
+			},
+		},
+		{name: "relative token URL", change: func(r *Record) { r.TokenURL = "/oauth2/token" }, field: "token-url"},
+		{name: "token URL with another scheme", change: func(r *Record) { r.TokenURL = "ftp://auth.example.com" }, field: "token-url"},
+		{name: "token URL with a newline", change: func(r *Record) { r.TokenURL = "https://a.example/\ntoken" }, field: "token-url"},
+		{
+			name:   "token auth takes the OAuth metadata names",
+			change: func(r *Record) { r.TokenAuth = "Client_Secret_Post" },
+			check: func(t *testing.T, r *Record) {
+				if r.TokenAuth != TokenAuthForm {
+					t.Errorf("token auth = %q, want %q", r.TokenAuth, TokenAuthForm)
+				}
+			},
+		},
+		{name: "unknown token auth", change: func(r *Record) { r.TokenAuth = "private_key_jwt" }, field: "token-auth"},
 		{name: "notes too long", change: func(r *Record) { r.Notes = long(MaxNotesLen + 1) }, field: "notes"},
 		{name: "notes not UTF-8", change: func(r *Record) { r.Notes = "\xff" }, field: "notes"},
 		{name: "client secret at the limit", change: func(r *Record) { r.ClientSecret = NewValue(long(MaxSecretLen)) }},
@@ -241,8 +264,9 @@ func TestSameIdentifier(t *testing.T) {
 
 func TestFieldValue(t *testing.T) {
 	r := &Record{Name: "n", URL: "https://u.example", ClientID: "cid", ClientSecret: NewValue("cs"),
-		Identifier: "ident", Method: "GET", Notes: "notes"}
+		Identifier: "ident", Method: "GET", Notes: "notes", TokenURL: "https://auth.example/token", TokenAuth: TokenAuthForm}
 	for field, want := range map[string]string{
+		"token-url": "https://auth.example/token", "token_url": "https://auth.example/token", "token-auth": "form",
 		"client-secret": "cs", "secret": "cs", "client_secret": "cs", "Client-Secret": "cs",
 		"client-id": "cid", "client_id": "cid", "CLIENT_ID": "cid",
 		"url": "https://u.example", "identifier": "ident", "name": "n", "method": "GET", "notes": "notes",
@@ -419,6 +443,23 @@ func TestURLFromHost(t *testing.T) {
 	} {
 		if got := URLFromHost(in); got != want {
 			t.Errorf("URLFromHost(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestNormalizeTokenAuth(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "", " ": "", "basic": TokenAuthBasic, "BASIC": TokenAuthBasic, "client_secret_basic": TokenAuthBasic,
+		"form": TokenAuthForm, " Form ": TokenAuthForm, "client_secret_post": TokenAuthForm,
+	} {
+		got, err := NormalizeTokenAuth(in)
+		if err != nil || got != want {
+			t.Errorf("NormalizeTokenAuth(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"post", "header", "none", "private_key_jwt", "basic form"} {
+		if _, err := NormalizeTokenAuth(bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("NormalizeTokenAuth(%q) = %v, want ErrInvalid", bad, err)
 		}
 	}
 }

@@ -30,7 +30,7 @@ type ExportJSON struct {
 
 // csvColumns are the columns of the CSV export and import, in order. Tags are
 // separated by spaces; access entries by spaces, each name:permission.
-var csvColumns = []string{"id", "name", "url", "client_id", "client_secret", "identifier", "method", "tags", "notes", "owner", "created_at", "updated_at", "last_used_at", "access"}
+var csvColumns = []string{"id", "name", "url", "client_id", "client_secret", "identifier", "method", "tags", "notes", "owner", "created_at", "updated_at", "last_used_at", "access", "token_url", "token_auth"}
 
 // ToExport returns the export form of r, client secret included.
 func (r *Record) ToExport() ExportJSON {
@@ -61,7 +61,7 @@ func WriteExportCSV(w io.Writer, recs []*Record) error {
 		}
 		row := []string{e.ID, e.Name, e.URL, e.ClientID, r.ClientSecret.Reveal(), e.Identifier, e.Method,
 			strings.Join(e.Tags, " "), e.Notes, e.Owner, e.CreatedAt.Format(time.RFC3339), e.UpdatedAt.Format(time.RFC3339),
-			last, strings.Join(access, " ")}
+			last, strings.Join(access, " "), e.TokenURL, e.TokenAuth}
 		for i := range row {
 			row[i] = GuardCSVCell(row[i])
 		}
@@ -93,6 +93,8 @@ type importJSON struct {
 	SecretBase64 *string    `json:"client_secret_base64"`
 	Identifier   string     `json:"identifier"`
 	Method       string     `json:"method"`
+	TokenURL     string     `json:"token_url"`
+	TokenAuth    string     `json:"token_auth"`
 	Tags         []string   `json:"tags"`
 	Notes        string     `json:"notes"`
 	Owner        string     `json:"owner"`
@@ -105,7 +107,8 @@ type importJSON struct {
 
 func (j *importJSON) record() *Record {
 	r := &Record{Name: j.Name, URL: j.URL, ClientID: j.ClientID, ClientSecret: NewValue(j.ClientSecret),
-		Identifier: j.Identifier, Method: j.Method, Tags: j.Tags, Notes: j.Notes}
+		Identifier: j.Identifier, Method: j.Method, Tags: j.Tags, Notes: j.Notes,
+		TokenURL: j.TokenURL, TokenAuth: j.TokenAuth}
 	if j.CreatedAt != nil {
 		r.CreatedAt = *j.CreatedAt
 	}
@@ -208,7 +211,8 @@ func ReadImportCSV(rd io.Reader) ([]*Record, error) {
 			return ""
 		}
 		j := importJSON{Name: get("name"), URL: get("url"), ClientID: get("client_id"), ClientSecret: get("client_secret"),
-			Identifier: get("identifier"), Method: get("method"), Notes: get("notes"), Tags: strings.Fields(get("tags"))}
+			Identifier: get("identifier"), Method: get("method"), Notes: get("notes"), Tags: strings.Fields(get("tags")),
+			TokenURL: get("token_url"), TokenAuth: get("token_auth")}
 		for _, tc := range []struct {
 			c   string
 			dst **time.Time

@@ -34,7 +34,7 @@ func TestJSONShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	keys := slices.Sorted(maps.Keys(m))
-	want := []string{"access", "client_id", "created_at", "id", "identifier", "last_used_at", "method", "name", "notes", "owner", "permission", "tags", "updated_at", "url"}
+	want := []string{"access", "client_id", "created_at", "id", "identifier", "last_used_at", "method", "name", "notes", "owner", "permission", "tags", "token_auth", "token_url", "updated_at", "url"}
 	if !slices.Equal(keys, want) {
 		t.Errorf("keys = %q\nwant %q", keys, want)
 	}
@@ -198,6 +198,7 @@ func TestCSVRoundTrip(t *testing.T) {
 		{ID: "00000000000000a1", Name: "payments", URL: "https://pay.example/v2?x=1,2", ClientID: "pay-app",
 			ClientSecret: NewValue("s3cr3t \"quoted\",\nwith a newline"), Identifier: "pay", Method: "POST",
 			Tags: []string{"eu", "prod"}, Notes: "a, b\n\"c\"", Owner: "alice", CreatedAt: t1, UpdatedAt: t2, LastUsedAt: t3,
+			TokenURL: "https://auth.pay.example/oauth/token", TokenAuth: TokenAuthForm,
 			Access: []Access{{Name: "alice", Permission: PermOwner}}},
 		{ID: "00000000000000a2", Name: "bare", URL: "http://bare.example", ClientID: "bare-app", CreatedAt: t1, UpdatedAt: t1},
 	}
@@ -219,7 +220,8 @@ func TestCSVRoundTrip(t *testing.T) {
 		g := got[i]
 		if g.Name != want.Name || g.URL != want.URL || g.ClientID != want.ClientID || !g.ClientSecret.Equal(want.ClientSecret) ||
 			g.Identifier != want.Identifier || g.Method != want.Method || !slices.Equal(g.Tags, want.Tags) || g.Notes != want.Notes ||
-			!g.CreatedAt.Equal(want.CreatedAt) || !g.UpdatedAt.Equal(want.UpdatedAt) || !g.LastUsedAt.Equal(want.LastUsedAt) {
+			!g.CreatedAt.Equal(want.CreatedAt) || !g.UpdatedAt.Equal(want.UpdatedAt) || !g.LastUsedAt.Equal(want.LastUsedAt) ||
+			g.TokenURL != want.TokenURL || g.TokenAuth != want.TokenAuth {
 			t.Errorf("record %d:\n got %+v\nwant %+v", i, g, want)
 		}
 	}
@@ -229,6 +231,7 @@ func TestCSVRoundTrip(t *testing.T) {
 func TestJSONRoundTrip(t *testing.T) {
 	r := &Record{ID: "00000000000000a1", Name: "payments", URL: "https://pay.example", ClientID: "pay-app",
 		ClientSecret: NewValue("s3cr3t"), Identifier: "pay", Method: "PUT", Tags: []string{"prod"}, Notes: "n",
+		TokenURL: "https://auth.pay.example/token", TokenAuth: TokenAuthBasic,
 		Owner: "alice", Permission: PermOwner, CreatedAt: t1, UpdatedAt: t2,
 		Access: []Access{{Name: "alice", Permission: PermOwner}, {Name: "bob", Recipient: "age1bob", Permission: PermView, RevokedAt: t3}}}
 	b, err := json.Marshal([]ExportJSON{r.ToExport()})
@@ -241,7 +244,8 @@ func TestJSONRoundTrip(t *testing.T) {
 	}
 	g := got[0]
 	if g.Name != r.Name || g.ClientSecret.Reveal() != "s3cr3t" || g.Method != "PUT" || !g.CreatedAt.Equal(t1) ||
-		!g.UpdatedAt.Equal(t2) || !g.LastUsedAt.IsZero() || !slices.Equal(g.Tags, r.Tags) {
+		!g.UpdatedAt.Equal(t2) || !g.LastUsedAt.IsZero() || !slices.Equal(g.Tags, r.Tags) ||
+		g.TokenURL != r.TokenURL || g.TokenAuth != r.TokenAuth {
 		t.Errorf("got %+v", g)
 	}
 }
