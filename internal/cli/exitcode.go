@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mysafe/mysafe/internal/oauth"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/term"
 	"github.com/mysafe/mysafe/internal/vault"
@@ -70,6 +71,10 @@ func exitCode(err error) int {
 		return ExitOK
 	case errors.Is(err, errPartial):
 		return ExitPartial
+	case errors.Is(err, oauth.ErrRejected):
+		return ExitLocked
+	case errors.Is(err, oauth.ErrInvalid), errors.Is(err, oauth.ErrInsecure), errors.Is(err, oauth.ErrRefused):
+		return ExitUsage
 	case errors.Is(err, errUsage), errors.Is(err, secret.ErrInvalid):
 		return ExitUsage
 	case errors.Is(err, errNotPermitted):

@@ -112,6 +112,31 @@ func openReveal(f *Factory, ref, field string) (*revealing, error) {
 	return rv, nil
 }
 
+// noSecretErr is the error for using the client secret of a record that
+// has none.
+func noSecretErr(r *secret.Record, ref string) error {
+	return &exitError{class: errNotFound, msg: fmt.Sprintf("%s has no client secret", describe(r)),
+		hint: "set one with `mysafe edit " + ref + " --client-secret-stdin`"}
+}
+
+// openFind opens the vault with a shared lock and finds the record ref
+// names. The caller closes the vault, and may Reopen it for writing.
+func openFind(f *Factory, ref string) (*vault.Vault, *secret.Record, error) {
+	v, err := f.OpenVault(true)
+	if err != nil {
+		return nil, nil, err
+	}
+	var r *secret.Record
+	if err := v.View(func(tx *vault.Tx) (err error) {
+		r, err = tx.Find(ref)
+		return err
+	}); err != nil {
+		v.Close()
+		return nil, nil, err
+	}
+	return v, r, nil
+}
+
 // recordUse stores the time of this use, once the value has been handed
 // over: a reveal that fails writes nothing.
 func (rv *revealing) recordUse(f *Factory) error {
