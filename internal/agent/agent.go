@@ -40,6 +40,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -104,6 +105,30 @@ func SocketPath(getenv func(string) string, vaultPath string) (string, error) {
 		return "", fmt.Errorf("the agent socket path %s is longer than %d bytes; set XDG_RUNTIME_DIR to a shorter folder", p, maxSunPath)
 	}
 	return p, nil
+}
+
+// SocketPaths returns every socket an agent of the vault at vaultPath may
+// listen on, SocketPath's first: an `unlock` run where the environment
+// differed (a shell with XDG_RUNTIME_DIR, an SSH session or a container
+// shell without it, another TMPDIR) put its agent in one of the folders
+// Dir picks for $XDG_RUNTIME_DIR, /run/user/UID, $TMPDIR or /tmp.
+func SocketPaths(getenv func(string) string, vaultPath string) ([]string, error) {
+	first, err := SocketPath(getenv, vaultPath)
+	if err != nil {
+		return nil, err
+	}
+	paths := []string{first}
+	uid := strconv.Itoa(os.Getuid())
+	for _, env := range []map[string]string{
+		{"XDG_RUNTIME_DIR": "/run/user/" + uid, "TMPDIR": getenv("TMPDIR")},
+		{"TMPDIR": getenv("TMPDIR")},
+		{},
+	} {
+		if p, err := SocketPath(func(k string) string { return env[k] }, vaultPath); err == nil && !slices.Contains(paths, p) {
+			paths = append(paths, p)
+		}
+	}
+	return paths, nil
 }
 
 // ParseTimeout checks an idle timeout: more than zero, at most MaxTimeout.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -179,5 +180,31 @@ func TestRefusesParentOfAnotherUser(t *testing.T) {
 	}
 	if _, _, err := listen(filepath.Join(parent, "mysafe", "x.sock")); !errors.Is(err, ErrUnsafeDir) {
 		t.Fatalf("listen under another user's folder: %v, want ErrUnsafeDir", err)
+	}
+}
+
+// Every folder an unlock in another environment may have used is one lock
+// looks in, the current one first, each once.
+func TestSocketPathsCoverOtherEnvironments(t *testing.T) {
+	uid := strconv.Itoa(os.Getuid())
+	env := func(k string) string {
+		return map[string]string{"XDG_RUNTIME_DIR": "/xdg", "TMPDIR": "/tt"}[k]
+	}
+	paths, err := SocketPaths(env, "/v.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := SocketPath(env, "/v.db")
+	var dirs []string
+	for _, p := range paths {
+		dirs = append(dirs, filepath.Dir(p))
+	}
+	want := []string{"/xdg/mysafe", "/run/user/" + uid + "/mysafe", "/tt/mysafe-" + uid, "/tmp/mysafe-" + uid}
+	if paths[0] != first || strings.Join(dirs, " ") != strings.Join(want, " ") {
+		t.Fatalf("SocketPaths = %q, want folders %q", paths, want)
+	}
+	none, _ := SocketPaths(func(string) string { return "" }, "/v.db")
+	if len(none) != 2 {
+		t.Fatalf("without XDG_RUNTIME_DIR and TMPDIR: %q", none)
 	}
 }

@@ -128,6 +128,29 @@ func (c Client) Lock() (bool, error) {
 	return err == nil, err
 }
 
+// LockAll locks every agent of the vault at vaultPath, in each folder of
+// SocketPaths, so that `mysafe lock` run from another environment than
+// `mysafe unlock` still locks. It reports whether one was running; on
+// failure it still tries the others and returns the first error.
+func LockAll(getenv func(string) string, vaultPath string) (bool, error) {
+	paths, err := SocketPaths(getenv, vaultPath)
+	if err != nil {
+		return false, err
+	}
+	var was bool
+	var first error
+	for i, p := range paths {
+		w, err := Client{Socket: p}.Lock()
+		was = was || w
+		// Another user's socket in a folder this environment does not use
+		// (a squatted /tmp/mysafe-UID) is no agent of ours.
+		if err != nil && first == nil && (i == 0 || !errors.Is(err, ErrPeer)) {
+			first = err
+		}
+	}
+	return was, first
+}
+
 // Unlock gives a running agent the identity and a new idle timeout.
 func (c Client) Unlock(vault, identity string, timeout time.Duration) (Status, error) {
 	r, err := c.call(request{Op: opUnlock, Vault: vault, Identity: identity, TimeoutMS: timeout.Milliseconds()})

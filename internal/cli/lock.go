@@ -2,6 +2,8 @@ package cli
 
 import (
 	"github.com/spf13/cobra"
+
+	"github.com/mysafe/mysafe/internal/agent"
 )
 
 // LockOptions are the inputs of `mysafe lock`.
@@ -30,11 +32,7 @@ and exits. Locking a vault that is not unlocked is not an error.`,
 
 func lockRun(o *LockOptions) error {
 	f := o.F
-	c, err := f.agentClient(f.Config().VaultPath)
-	if err != nil {
-		return err
-	}
-	was, err := c.Lock()
+	was, err := agent.LockAll(f.Getenv, f.Config().VaultPath)
 	if err != nil {
 		return agentErr(err)
 	}

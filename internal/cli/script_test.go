@@ -109,6 +109,8 @@ func TestScript(t *testing.T) {
 			e.Setenv("XDG_RUNTIME_DIR", run)
 			e.Defer(func() {
 				lockAgents(filepath.Join(run, "mysafe"))
+				// Stories that unlock without XDG_RUNTIME_DIR point TMPDIR here.
+				lockAgents(filepath.Join(run, "tmp", "mysafe-"+strconv.Itoa(os.Getuid())))
 				os.RemoveAll(run)
 			})
 			// Sample exports of other tools, shared with the importer's tests.
