@@ -26,6 +26,7 @@ type ExecOptions struct {
 	EnvFile string
 	Mask    bool
 	Command []string
+	Bundle  bundleSource
 }
 
 // NewCmdExec builds `mysafe exec`.
@@ -48,11 +49,18 @@ are passed on to it (SIGINT and SIGQUIT too, unless stdin is a terminal,
 which sends them to COMMAND itself). MYSAFE_PASSPHRASE and MYSAFE_IDENTITY
 are removed from COMMAND's environment.
 
+With --bundle FILE, the values come from a share bundle instead of a vault:
+the bundle must be addressed to the age identity in MYSAFE_IDENTITY (or
+MYSAFE_IDENTITY_FILE), which is then the job's own identity, not a vault's,
+and signed by the person whose contact card --signer (or MYSAFE_SIGNER)
+gives; unsigned bundles and bundles from anyone else are refused.
+
 With --mask, any of the values that COMMAND prints, on stdout or stderr, is
 replaced with "` + mask.Placeholder + `", also when it is printed in pieces.`,
 		Example: `  mysafe exec --env TOKEN=payments -- ./deploy.sh
   mysafe exec --env API_URL=payments/url --env API_KEY=payments --mask -- curl -fsS "$API_URL"
-  mysafe exec --env-file .env.mysafe -- npm start`,
+  mysafe exec --env-file .env.mysafe -- npm start
+  MYSAFE_IDENTITY=$CI_AGE_KEY mysafe exec --bundle deploy.age --signer "$ALICE_CARD" --env TOKEN=payments -- ./deploy.sh`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageErr("say which command to run: mysafe exec [flags] -- COMMAND [ARGS...]")
@@ -71,6 +79,7 @@ replaced with "` + mask.Placeholder + `", also when it is printed in pieces.`,
 	cmd.Flags().StringArrayVar(&opts.Env, "env", nil, "set `NAME=REF[/field]` in the command's environment (repeatable)")
 	cmd.Flags().StringVar(&opts.EnvFile, "env-file", "", "read variables from a dotenv `FILE` whose values may be mysafe:// references")
 	cmd.Flags().BoolVar(&opts.Mask, "mask", false, "replace the values in the command's output with "+mask.Placeholder)
+	opts.Bundle.addFlags(cmd)
 	return cmd
 }
 
@@ -110,17 +119,27 @@ func readInputFile(path, flag string) ([]byte, error) {
 	return data, nil
 }
 
-// resolveRefs unlocks the vault once, if there is anything to look up, and
-// returns the value of every reference. An unknown one fails them all.
-func resolveRefs(f *Factory, refs []ref.Ref) (map[ref.Ref]string, error) {
+// resolveRefs unlocks the vault once (or opens the bundle src names), if
+// there is anything to look up, and returns the value of every reference.
+// An unknown one fails them all.
+func resolveRefs(f *Factory, refs []ref.Ref, src bundleSource) (map[ref.Ref]string, error) {
 	if len(refs) == 0 {
 		return map[ref.Ref]string{}, nil
 	}
 	var values map[ref.Ref]string
-	err := f.View(func(tx *vault.Tx) (err error) {
-		values, err = ref.Resolve(refs, tx.Find)
-		return err
-	})
+	var err error
+	if src.Path != "" {
+		var find ref.Finder
+		if find, err = src.finder(f); err != nil {
+			return nil, err
+		}
+		values, err = ref.Resolve(refs, find)
+	} else {
+		err = f.View(func(tx *vault.Tx) (err error) {
+			values, err = ref.Resolve(refs, tx.Find)
+			return err
+		})
+	}
 	var nf *ref.NotFoundError
 	if errors.As(err, &nf) {
 		hint := "see `mysafe list`"
@@ -169,7 +188,7 @@ func execRun(o *ExecOptions) error {
 			refs = append(refs, *v.Ref)
 		}
 	}
-	values, err := resolveRefs(f, refs)
+	values, err := resolveRefs(f, refs, o.Bundle)
 	if err != nil {
 		return err
 	}

@@ -63,7 +63,7 @@ func injectRun(o *InjectOptions) error {
 	if err != nil {
 		return usageErr(o.Input + ": " + err.Error())
 	}
-	values, err := resolveRefs(f, tpl.Refs())
+	values, err := resolveRefs(f, tpl.Refs(), bundleSource{})
 	if err != nil {
 		return err
 	}

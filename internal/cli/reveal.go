@@ -26,6 +26,7 @@ type RevealOptions struct {
 	OSC52      bool
 	ClearAfter string // "" means the clipboard.clear_after setting
 	JSON       bool
+	Bundle     bundleSource
 }
 
 // NewCmdReveal builds `mysafe reveal`.
@@ -42,7 +43,12 @@ With --copy the value goes to the clipboard instead and is never printed; a
 detached helper clears it after --clear-after (default 45s, setting
 clipboard.clear_after; 0 = never), but only if the clipboard still holds it.
 Over SSH or without a display, --copy uses the terminal's clipboard (OSC 52),
-which cannot be cleared automatically.`,
+which cannot be cleared automatically.
+
+With --bundle FILE the value comes from a share bundle instead of a vault
+(a CI job): the bundle must be addressed to the age identity in
+MYSAFE_IDENTITY (or MYSAFE_IDENTITY_FILE) and signed by the person whose
+contact card --signer (or MYSAFE_SIGNER) gives. Nothing is recorded.`,
 		Example: "  mysafe reveal payments-prod\n  TOKEN=$(mysafe reveal payments-prod -n)\n  mysafe reveal payments-prod --field client-id\n  mysafe reveal payments-prod --copy --clear-after 20s",
 		Args:    exactArgs(1, "one REF"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -59,13 +65,15 @@ which cannot be cleared automatically.`,
 	cmd.Flags().BoolVar(&opts.OSC52, "osc52", false, "with --copy, use the terminal's clipboard (OSC 52), e.g. over SSH")
 	cmd.Flags().StringVar(&opts.ClearAfter, "clear-after", "", "with --copy, clear the clipboard after this long (e.g. 45s; 0 = never)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print every field, client secret included, as one JSON object")
+	opts.Bundle.addFlags(cmd)
 	cmd.MarkFlagsMutuallyExclusive("json", "field")
 	cmd.MarkFlagsMutuallyExclusive("json", "copy")
 	cmd.MarkFlagsMutuallyExclusive("json", "no-newline")
 	return cmd
 }
 
-// revealing is one reveal: the vault, opened once, and the value read.
+// revealing is one reveal: the vault, opened once (nil when the value
+// came from a bundle), and the value read.
 type revealing struct {
 	v        *vault.Vault
 	writable bool
@@ -76,14 +84,44 @@ type revealing struct {
 // openReveal opens the vault and reads the field. The vault is opened for
 // writing, to record the last use; a vault this user may only read (a
 // read-only mount, a 0400 file in CI) is still revealed, without recording.
-func openReveal(f *Factory, ref, field string) (*revealing, error) {
+// With a bundle source, the record comes from the bundle and no vault is
+// opened.
+func openReveal(f *Factory, ref, field string, src bundleSource) (*revealing, error) {
 	if _, err := (&secret.Record{}).FieldValue(field); err != nil {
 		return nil, err
 	}
 	rv := &revealing{writable: true}
+	var err error
+	if src.Path != "" {
+		var find func(string) (*secret.Record, error)
+		if find, err = src.finder(f); err == nil {
+			rv.r, err = find(ref)
+		}
+		if err == nil {
+			rv.value, _ = rv.r.FieldValue(field)
+		}
+	} else {
+		err = rv.openVault(f, ref, field)
+	}
+	if err == nil && rv.value == "" && fieldLabel(field) == "Client secret" {
+		hint := "set one with `mysafe edit " + ref + " --client-secret-stdin`"
+		if src.Path != "" {
+			hint = "ask its sender to set one and share it again"
+		}
+		err = &exitError{class: errNotFound, msg: fmt.Sprintf("%s has no client secret", describe(rv.r)), hint: hint}
+	}
+	if err != nil {
+		rv.close()
+		return nil, err
+	}
+	return rv, nil
+}
+
+// openVault opens the vault for openReveal and reads the record and field.
+func (rv *revealing) openVault(f *Factory, ref, field string) error {
 	v, err := f.OpenVault(true)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := v.Reopen(false); errors.Is(err, fs.ErrPermission) {
 		rv.writable = false
@@ -91,25 +129,23 @@ func openReveal(f *Factory, ref, field string) (*revealing, error) {
 	}
 	if err != nil {
 		v.Close()
-		return nil, err
+		return err
 	}
 	rv.v = v
-	err = v.View(func(tx *vault.Tx) (err error) {
+	return v.View(func(tx *vault.Tx) (err error) {
 		if rv.r, err = tx.Find(ref); err != nil {
 			return err
 		}
 		rv.value, _ = rv.r.FieldValue(field)
 		return nil
 	})
-	if err == nil && rv.value == "" && fieldLabel(field) == "Client secret" {
-		err = &exitError{class: errNotFound, msg: fmt.Sprintf("%s has no client secret", describe(rv.r)),
-			hint: "set one with `mysafe edit " + ref + " --client-secret-stdin`"}
+}
+
+// close releases the vault, if one was opened.
+func (rv *revealing) close() {
+	if rv.v != nil {
+		rv.close()
 	}
-	if err != nil {
-		v.Close()
-		return nil, err
-	}
-	return rv, nil
 }
 
 // noSecretErr is the error for using the client secret of a record that
@@ -138,9 +174,13 @@ func openFind(f *Factory, ref string) (*vault.Vault, *secret.Record, error) {
 }
 
 // recordUse stores the time of this use, once the value has been handed
-// over: a reveal that fails writes nothing.
+// over: a reveal that fails writes nothing. A value read from a bundle has
+// no vault to record it in.
 func (rv *revealing) recordUse(f *Factory) error {
-	defer rv.v.Close()
+	if rv.v == nil {
+		return nil
+	}
+	defer rv.close()
 	if !rv.writable {
 		f.chatter("mysafe: note: the vault is read-only here; last use not recorded")
 		return nil
@@ -165,7 +205,7 @@ func revealRun(o *RevealOptions) error {
 	if o.OSC52 || o.ClearAfter != "" {
 		return usageErr("--osc52 and --clear-after go with --copy")
 	}
-	rv, err := openReveal(o.F, o.Ref, o.Field)
+	rv, err := openReveal(o.F, o.Ref, o.Field, o.Bundle)
 	if err != nil {
 		return err
 	}
@@ -181,7 +221,7 @@ func revealRun(o *RevealOptions) error {
 		_, err = fmt.Fprintln(o.F.IO.Out, value)
 	}
 	if err != nil {
-		rv.v.Close()
+		rv.close()
 		return err
 	}
 	return rv.recordUse(o.F)
@@ -190,12 +230,12 @@ func revealRun(o *RevealOptions) error {
 // revealJSONRun prints the whole record, client secret included, in the
 // shape of `export --format json`'s objects.
 func revealJSONRun(o *RevealOptions) error {
-	rv, err := openReveal(o.F, o.Ref, secret.FieldName)
+	rv, err := openReveal(o.F, o.Ref, secret.FieldName, o.Bundle)
 	if err != nil {
 		return err
 	}
 	if err := writeJSON(o.F.IO.Out, rv.r.ToExport()); err != nil {
-		rv.v.Close()
+		rv.close()
 		return err
 	}
 	return rv.recordUse(o.F)
@@ -248,18 +288,18 @@ func copyRun(o *RevealOptions) error {
 	if _, err := clipboard.Select(env, opts); err != nil {
 		return clipboardErr(err)
 	}
-	rv, err := openReveal(f, o.Ref, o.Field)
+	rv, err := openReveal(f, o.Ref, o.Field, o.Bundle)
 	if err != nil {
 		return err
 	}
 	r := rv.r
 	if rv.value == "" {
-		rv.v.Close()
+		rv.close()
 		return &exitError{class: errNotFound, msg: fmt.Sprintf("%s of %s is empty: nothing to copy", fieldLabel(o.Field), describe(r))}
 	}
 	res, err := clipboard.Copy(context.Background(), env, []byte(rv.value), opts)
 	if err != nil {
-		rv.v.Close()
+		rv.close()
 		return clipboardErr(err)
 	}
 	if err := rv.recordUse(f); err != nil {
