@@ -104,11 +104,11 @@ func openReveal(f *Factory, ref, field string, src bundleSource) (*revealing, er
 		err = rv.openVault(f, ref, field)
 	}
 	if err == nil && rv.value == "" && fieldLabel(field) == "Client secret" {
-		hint := "set one with `mysafe edit " + ref + " --client-secret-stdin`"
+		err = noSecretErr(rv.r, ref)
 		if src.Path != "" {
-			hint = "ask its sender to set one and share it again"
+			err = &exitError{class: errNotFound, msg: fmt.Sprintf("%s has no client secret", describe(rv.r)),
+				hint: "ask its sender to set one and share it again"}
 		}
-		err = &exitError{class: errNotFound, msg: fmt.Sprintf("%s has no client secret", describe(rv.r)), hint: hint}
 	}
 	if err != nil {
 		rv.close()
