@@ -44,9 +44,6 @@ kept unless --force is given.`,
 
 func rmRun(o *RmOptions) error {
 	f := o.F
-	if !o.Yes && !f.IO.CanPrompt() {
-		return usageErr("refusing to remove without confirmation: no terminal to ask; add --yes")
-	}
 	// One unlock for the lookup and the removal; only a shared lock while
 	// the person decides, so other mysafe processes are not kept waiting.
 	v, err := f.OpenVault(true)
@@ -60,6 +57,11 @@ func rmRun(o *RmOptions) error {
 		return err
 	}); err != nil {
 		return err
+	}
+	// Checked once the record is found, so an unknown REF says so (exit 3)
+	// whether or not there is someone to ask.
+	if !o.Yes && !f.IO.CanPrompt() {
+		return usageErr("refusing to remove without confirmation: no terminal to ask; add --yes")
 	}
 	if !o.Force {
 		if err := requireEdit(r, "remove"); err != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -98,7 +99,7 @@ func Run(d Deps) int {
 		return ce.code
 	}
 	if isCobraUsageError(err) {
-		err = &exitError{class: errUsage, err: err, hint: "see `mysafe --help`"}
+		err = &exitError{class: errUsage, err: err, msg: plainFlagGroupMessage(err.Error()), hint: "see `mysafe --help`"}
 	}
 	fmt.Fprintln(d.IO.ErrOut, "mysafe: "+display.Safe(message(err)))
 	return exitCode(err)
@@ -118,6 +119,23 @@ func isCobraUsageError(err error) bool {
 		}
 	}
 	return false
+}
+
+// flagGroupRe matches cobra's message for flags marked mutually exclusive.
+var flagGroupRe = regexp.MustCompile(`^if any flags in the group \[([^\]]*)\] are set none of the others can be; \[([^\]]*)\] were all set$`)
+
+// plainFlagGroupMessage says in plain words what cobra's flag-group message
+// means; any other message is returned as it is.
+func plainFlagGroupMessage(msg string) string {
+	m := flagGroupRe.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	flags := strings.Fields(m[2])
+	for i, f := range flags {
+		flags[i] = "--" + f
+	}
+	return strings.Join(flags, " and ") + " cannot be used together"
 }
 
 func buildVersion() string {
@@ -156,6 +174,7 @@ scripts in CI.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{class: errUsage, err: err, hint: "see `" + c.CommandPath() + " --help`"}
 	})
+	root.SetHelpCommand(newCmdHelp())
 
 	root.AddCommand(
 		NewCmdInit(f, nil),
@@ -197,5 +216,23 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 			return usageErr(fmt.Sprintf("%s takes %s (got %d arguments)", cmd.CommandPath(), what, len(args)))
 		}
 		return nil
+	}
+}
+
+// newCmdHelp replaces cobra's help command, which prints the usage and
+// succeeds for a topic it does not know: here an unknown topic is a usage
+// error (exit 2), like an unknown command.
+func newCmdHelp() *cobra.Command {
+	return &cobra.Command{
+		Use:   "help [command]",
+		Short: "Help about any command",
+		RunE: func(c *cobra.Command, args []string) error {
+			cmd, rest, err := c.Root().Find(args)
+			if err != nil || len(rest) > 0 {
+				return &exitError{class: errUsage, msg: fmt.Sprintf("unknown help topic %q", strings.Join(args, " ")), hint: "see `mysafe --help`"}
+			}
+			cmd.InitDefaultHelpFlag()
+			return cmd.Help()
+		},
 	}
 }

@@ -135,13 +135,13 @@ func ReadImportJSON(rd io.Reader) ([]*Record, error) {
 	for i := 1; dec.More(); i++ {
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, &ImportError{Entry: i, Err: &FieldError{Field: "json", Msg: err.Error()}}
+			return nil, &ImportError{Entry: i, Err: &FieldError{Field: "json", Msg: strings.TrimPrefix(err.Error(), "json: ")}}
 		}
 		var j importJSON
 		d := json.NewDecoder(bytes.NewReader(raw))
 		d.DisallowUnknownFields()
 		if err := d.Decode(&j); err != nil {
-			return nil, &ImportError{Entry: i, Err: &FieldError{Field: "json", Msg: err.Error()}}
+			return nil, &ImportError{Entry: i, Err: &FieldError{Field: "json", Msg: strings.TrimPrefix(err.Error(), "json: ")}}
 		}
 		r := j.record()
 		if j.SecretBase64 != nil {
