@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -173,7 +174,11 @@ func (f *Factory) unlock(v *vault.Vault) error {
 		if err != nil {
 			return err
 		}
-		return lockedErr(v.UnlockWithPassphrase(p), "the passphrase")
+		err := v.UnlockWithPassphrase(p)
+		if h := encodingHint(p); h != "" && errors.Is(err, vault.ErrLocked) {
+			return withHint(errLocked, err, h)
+		}
+		return lockedErr(err, "the passphrase")
 	}
 	if id := f.agentIdentity(v.Path()); id != "" && v.UnlockWithIdentity(id) == nil {
 		return nil
@@ -266,6 +271,20 @@ func unlockSourceErr(what string, err error) error {
 		return withHint(errLocked, fmt.Errorf("%s: %w", what, err), "give a regular file (mode 0600), or pass the value in MYSAFE_IDENTITY or MYSAFE_PASSPHRASE from your secret store")
 	}
 	return withHint(errLocked, fmt.Errorf("%s: %w", what, err), "")
+}
+
+// encodingHint explains a passphrase that was probably saved by an editor
+// in another encoding: a UTF-8 byte order mark in front, or UTF-16 (a byte
+// order mark of its own, or a zero byte in every other place).
+func encodingHint(p []byte) string {
+	switch {
+	case bytes.HasPrefix(p, []byte("\xef\xbb\xbf")):
+		return "the passphrase starts with a UTF-8 byte order mark (U+FEFF); save the file as UTF-8 without BOM"
+	case bytes.HasPrefix(p, []byte("\xff\xfe")), bytes.HasPrefix(p, []byte("\xfe\xff")),
+		len(p) >= 2 && (p[0] == 0 || p[1] == 0):
+		return "the passphrase looks like UTF-16 text; save the file as UTF-8"
+	}
+	return ""
 }
 
 // readKeyFile returns the first non-comment line of an age identity file.
