@@ -307,6 +307,15 @@ func readKeyFile(path string) (string, error) {
 	return "", errors.New("no key in file")
 }
 
+// lockAgent makes an agent that holds this vault's identity forget it, as
+// after rotate-keys: that identity no longer opens the vault, and it may be
+// the very key that leaked.
+func (f *Factory) lockAgent() {
+	if was, err := agent.LockAll(f.Getenv, f.cfg.VaultPath); was && err == nil {
+		f.chatter("The agent forgot the old key; `mysafe unlock` to unlock again.")
+	}
+}
+
 // chatter prints a message on stderr, escaped for the terminal; it is for
 // people, not scripts.
 func (f *Factory) chatter(format string, a ...any) {

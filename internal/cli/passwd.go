@@ -82,6 +82,7 @@ func passwdRun(o *PasswdOptions) error {
 			return err
 		}
 		f.chatter("Passphrase changed and keys rotated. " + rotatedNote)
+		f.lockAgent()
 		return nil
 	}
 	if err := v.ChangePassphrase(pass, f.ScryptWorkFactor); err != nil {

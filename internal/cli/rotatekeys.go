@@ -64,5 +64,6 @@ func rotateKeysRun(o *RotateKeysOptions) error {
 		return err
 	}
 	f.chatter("Keys rotated. " + rotatedNote)
+	f.lockAgent()
 	return nil
 }
