@@ -144,7 +144,7 @@ func (rv *revealing) openVault(f *Factory, ref, field string) error {
 // close releases the vault, if one was opened.
 func (rv *revealing) close() {
 	if rv.v != nil {
-		rv.close()
+		rv.v.Close()
 	}
 }
 
