@@ -170,8 +170,9 @@ func perVariable(kv []keyValue, what string) []*draft {
 				continue
 			}
 		case kindTokenURL:
-			if v.value != "" {
-				shared.setTokenURL("token URL ("+v.key+")", v.value)
+			if shared.rec.TokenURL == "" && v.value != "" {
+				shared.rec.TokenURL = v.value
+				shared.note("token URL from", v.key)
 				continue
 			}
 		case kindMethod:
@@ -186,7 +187,7 @@ func perVariable(kv []keyValue, what string) []*draft {
 	for _, v := range own {
 		d := newDraft(v.where + " (" + v.key + ")")
 		d.rec.Name = v.key
-		d.rec.URL, d.rec.ClientID, d.rec.Method = shared.rec.URL, shared.rec.ClientID, shared.rec.Method
+		d.rec.URL, d.rec.ClientID, d.rec.Method, d.rec.TokenURL = shared.rec.URL, shared.rec.ClientID, shared.rec.Method, shared.rec.TokenURL
 		d.rec.ClientSecret = secret.NewValue(v.value)
 		d.extra = append(d.extra, what+": "+v.key)
 		if v.note != "" {

@@ -129,35 +129,27 @@ func (d *draft) tag(name string) {
 	}
 }
 
-// setURL fills the URL, keeping further ones in the notes.
-func (d *draft) setURL(label, u string) {
-	u = strings.TrimSpace(u)
-	if u == "" {
-		return
-	}
-	if d.rec.URL == "" {
-		d.rec.URL = u
-		return
-	}
-	if u != d.rec.URL {
-		d.note(label, u)
-	}
-}
-
-// setClientID fills the client ID, keeping a different second one in the notes.
-func (d *draft) setClientID(label, v string) {
+// fill sets a single-valued field the first time a source gives it, and
+// keeps a different later value in the notes under label.
+func (d *draft) fill(dst *string, label, v string) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return
 	}
-	if d.rec.ClientID == "" {
-		d.rec.ClientID = v
+	if *dst == "" {
+		*dst = v
 		return
 	}
-	if v != d.rec.ClientID {
+	if v != *dst {
 		d.note(label, v)
 	}
 }
+
+// setURL fills the URL, keeping further ones in the notes.
+func (d *draft) setURL(label, u string) { d.fill(&d.rec.URL, label, u) }
+
+// setClientID fills the client ID, keeping a different second one in the notes.
+func (d *draft) setClientID(label, v string) { d.fill(&d.rec.ClientID, label, v) }
 
 // setSecret fills the client secret, keeping a different second one in the notes.
 func (d *draft) setSecret(label, v string) {
@@ -173,8 +165,9 @@ func (d *draft) setSecret(label, v string) {
 	}
 }
 
-// setTokenURL keeps an OAuth2 token URL.
-func (d *draft) setTokenURL(label, v string) { d.note(label, v) }
+// setTokenURL fills the OAuth 2.0 token URL, keeping a different second
+// one in the notes.
+func (d *draft) setTokenURL(label, v string) { d.fill(&d.rec.TokenURL, label, v) }
 
 // field maps a named value the way its name suggests (a client ID, a URL, a
 // token URL, a secret) when that field is still empty, and keeps it in the

@@ -13,6 +13,7 @@ import (
 // except where noted.
 type want struct {
 	name, url, clientID, secret string
+	tokenURL                    string // "" means not checked
 	tags                        []string
 	notes                       []string // substrings the notes must hold
 	problems                    []string // substrings, one per problem, in order; nil means valid
@@ -57,6 +58,9 @@ func check(t *testing.T, entries []Entry, wants []want) {
 		if w.secret != "" && r.ClientSecret.Reveal() != w.secret {
 			t.Errorf("%s: client secret %q, want %q", e.Where, r.ClientSecret.Reveal(), w.secret)
 		}
+		if w.tokenURL != "" && r.TokenURL != w.tokenURL {
+			t.Errorf("%s: token URL %q, want %q", e.Where, r.TokenURL, w.tokenURL)
+		}
 		if w.tags != nil && !slices.Equal(r.Tags, w.tags) {
 			t.Errorf("%s: tags %q, want %q", e.Where, r.Tags, w.tags)
 		}
@@ -94,7 +98,7 @@ func TestFormats(t *testing.T) {
 	}{
 		{BitwardenJSON, "bitwarden.json", Options{}, []want{
 			{name: "payments", url: "https://api.pay.example", clientID: "app-42", secret: "bw-secret-1", tags: []string{"Payment-APIs"},
-				notes: []string{"rotate every 90 days", "URL: https://dashboard.pay.example", "TOTP: otpauth://", "token_url: " + tokenURL, "environment: production", "favorite: yes"}},
+				tokenURL: tokenURL, notes: []string{"rotate every 90 days", "URL: https://dashboard.pay.example", "TOTP: otpauth://", "environment: production", "favorite: yes"}},
 			{name: "a note", notes: []string{"just a note", "Bitwarden type: secure note"}, problems: []string{"url: required", "client-id: required"}},
 		}},
 		{BitwardenCSV, "bitwarden.csv", Options{}, []want{
@@ -109,7 +113,7 @@ func TestFormats(t *testing.T) {
 		}},
 		{OnePUX, "export.1pux", Options{}, []want{
 			{name: "payments", url: "https://api.pay.example", clientID: "app-42", secret: "op-secret-1", tags: []string{"prod", "Work"},
-				notes: []string{"rotate every 90 days", "token url: " + tokenURL, "TOTP: otpauth://", "favorite: yes"}},
+				tokenURL: tokenURL, notes: []string{"rotate every 90 days", "TOTP: otpauth://", "favorite: yes"}},
 			{name: "mail API", url: "https://mail.example", clientID: "mail-app", secret: "op-secret-2", tags: []string{"Work"},
 				notes: []string{"type: bearer", "1Password category: API Credential"}},
 		}},
@@ -118,14 +122,14 @@ func TestFormats(t *testing.T) {
 		{KDBX, "payments.kdbx", Options{Password: kdbxPassword}, keepass},
 		{Dotenv, "payments.env", Options{}, []want{
 			{name: "CLIENT_SECRET", url: "https://api.pay.example", clientID: "app-42", secret: `dq-"quoted"-$NOT_EXPANDED`,
-				notes: []string{"dotenv variable: CLIENT_SECRET", "URL from: API_URL", "token URL (OAUTH_TOKEN_URL): " + tokenURL}},
+				tokenURL: tokenURL, notes: []string{"dotenv variable: CLIENT_SECRET", "URL from: API_URL"}},
 			{name: "WEBHOOK_SECRET", url: "https://api.pay.example", clientID: "app-42", secret: "single $quoted"},
 			{name: "MULTILINE", secret: "line one\nline two"},
 			{name: "EMPTY"},
 		}},
 		{Postman, "postman.json", Options{}, []want{
 			{name: "clientSecret", url: "https://api.pay.example", clientID: "app-42", secret: "pm-secret-1",
-				notes: []string{"Postman environment: Payments (prod)", "token URL (accessTokenUrl): " + tokenURL}},
+				tokenURL: tokenURL, notes: []string{"Postman environment: Payments (prod)"}},
 			{name: "legacyKey", url: "https://api.pay.example", clientID: "app-42", secret: "pm-secret-2", notes: []string{"disabled in Postman"}},
 		}},
 		{VaultKV, "vault-get.json", Options{}, []want{
