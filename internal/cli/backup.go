@@ -1,7 +1,12 @@
 package cli
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/spf13/cobra"
+
+	"github.com/mysafe/mysafe/internal/vault"
 )
 
 // BackupOptions are the inputs of `mysafe backup`.
@@ -43,6 +48,9 @@ func backupRun(o *BackupOptions) error {
 	}
 	defer v.Close()
 	if err := v.Backup(o.File); err != nil {
+		if errors.Is(err, vault.ErrConflict) {
+			return withHint(errConflict, fmt.Errorf("%s already exists", o.File), "choose another file; a backup never overwrites one")
+		}
 		return err
 	}
 	o.F.chatter("Backup written to %s.", o.File)
