@@ -56,7 +56,7 @@ authorized_keys line or a .pub file is fine).`,
 		Example: "  mysafe contact add bob -F bob.card\n  mysafe contact add carol -F ~/carol_id_ed25519.pub\n  mysafe contact add dave age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 1 || len(args) > 2 || (len(args) == 2) == (keyFile != "") {
-				return usageErr("mysafe contact add takes NAME and either CARD, KEY or -F FILE")
+				return usageErr("contact add takes NAME and either CARD, KEY or -F FILE")
 			}
 			return nil
 		},

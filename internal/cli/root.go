@@ -213,7 +213,12 @@ scripts in CI.`,
 func exactArgs(n int, what string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usageErr(fmt.Sprintf("%s takes %s (got %d arguments)", cmd.CommandPath(), what, len(args)))
+			name := strings.TrimPrefix(cmd.CommandPath(), cmd.Root().Name()+" ")
+			plural := "s"
+			if len(args) == 1 {
+				plural = ""
+			}
+			return usageErr(fmt.Sprintf("%s takes %s (got %d argument%s)", name, what, len(args), plural))
 		}
 		return nil
 	}

@@ -58,7 +58,7 @@ It cannot take back a copy already shared: rotate the secret too.`,
 					return usageErr("use: mysafe share --revoke REF --from NAME")
 				}
 			} else if len(args) == 0 || len(opts.To) == 0 {
-				return usageErr("mysafe share takes at least one REF and one --to")
+				return usageErr("share takes at least one REF and one --to")
 			}
 			if runF != nil {
 				return runF(opts)

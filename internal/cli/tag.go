@@ -31,7 +31,7 @@ func NewCmdTag(f *Factory, runF func(*TagOptions) error) *cobra.Command {
 		Example: "  mysafe tag payments-prod prod billing\n  mysafe tag payments-prod --remove billing",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 2 {
-				return usageErr("mysafe tag takes a REF and at least one TAG")
+				return usageErr("tag takes a REF and at least one TAG")
 			}
 			return nil
 		},

@@ -168,7 +168,7 @@ func ValidateTag(t string) error {
 	case !utf8.ValidString(t):
 		return &FieldError{Field: "tag", Msg: "tag is not valid UTF-8"}
 	case strings.IndexFunc(t, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) >= 0:
-		return &FieldError{Field: "tag", Msg: fmt.Sprintf("tag %q has a space or comma (tags are single words)", t)}
+		return &FieldError{Field: "tag", Msg: fmt.Sprintf("%q has a space or comma (tags are single words)", t)}
 	}
 	return checkVisible("tag", t)
 }
