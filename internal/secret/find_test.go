@@ -84,3 +84,51 @@ func TestFindMessages(t *testing.T) {
 		t.Errorf("not a *NotFoundError: %#v", err)
 	}
 }
+
+// TestRefKeysCoverMatches checks the promise an index relies on: every
+// record a reference matches is found under one of the reference's keys.
+func TestRefKeysCoverMatches(t *testing.T) {
+	recs := []*Record{
+		{ID: "00000000000000a1", Name: "payments", Identifier: "Pay-Prod"},
+		{ID: "00000000000000b1", Name: "Straße", Identifier: "STRASSE"},
+		{ID: "00000000000000c1", Name: "KELVIN", Identifier: "\u212aelvin"}, // Kelvin sign
+		{ID: "00000000000000d1", Name: "00000000000000a1"},
+		{ID: "00000000000000e1", Name: "ΣΊΣΥΦΟΣ", Identifier: "σίσυφος"},
+	}
+	for _, tc := range []struct {
+		ref   string
+		match []string // ids, in record order
+		id    bool     // the reference has the shape of an id
+	}{
+		{ref: "pay-prod", match: []string{"00000000000000a1"}},
+		{ref: "PAY-PROD", match: []string{"00000000000000a1"}},
+		{ref: "payments", match: []string{"00000000000000a1"}},
+		{ref: "Payments"},
+		{ref: "00000000000000a1", match: []string{"00000000000000a1", "00000000000000d1"}, id: true},
+		{ref: "strasse", match: []string{"00000000000000b1"}},
+		{ref: "Straße", match: []string{"00000000000000b1"}},
+		{ref: "kelvin", match: []string{"00000000000000c1"}},
+		{ref: "KELVIN", match: []string{"00000000000000c1"}},
+		{ref: "ΣΊΣΥΦΟΣ", match: []string{"00000000000000e1"}},
+		{ref: "Σίσυφος", match: []string{"00000000000000e1"}},
+		{ref: ""},
+	} {
+		k := RefKeys(tc.ref)
+		if (k.ID != "") != tc.id || k.Name != tc.ref {
+			t.Errorf("RefKeys(%q) = %+v", tc.ref, k)
+		}
+		var got []string
+		for _, r := range recs {
+			if !Matches(r, tc.ref) {
+				continue
+			}
+			got = append(got, r.ID)
+			if r.ID != k.ID && FoldIdentifier(r.Identifier) != k.Identifier && r.Name != k.Name {
+				t.Errorf("%q matches %s, which none of its keys %+v finds", tc.ref, r.ID, k)
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(tc.match, " ") {
+			t.Errorf("Matches(_, %q): %v, want %v", tc.ref, got, tc.match)
+		}
+	}
+}

@@ -409,10 +409,13 @@ func (tx *Tx) hinted(kind byte, hint string) ([]*secret.Record, error) {
 }
 
 // Find resolves a reference (identifier, id or exact name) with secret.Find.
-// It decrypts only the records the lookup hints name: the hints live in the
-// authenticated index, and every candidate is checked by secret.Find against
-// its decrypted fields, so a wrong hint cannot make another record match.
+// It decrypts only the records found under the reference's keys
+// (secret.RefKeys): the record named by the id, and those the lookup hints
+// list for the identifier and the name. The hints live in the authenticated
+// index, and every candidate is checked by secret.Find against its
+// decrypted fields, so a wrong hint cannot make another record match.
 func (tx *Tx) Find(ref string) (*secret.Record, error) {
+	keys := secret.RefKeys(ref)
 	var cands []*secret.Record
 	seen := map[string]bool{}
 	addAll := func(rs []*secret.Record) {
@@ -423,8 +426,8 @@ func (tx *Tx) Find(ref string) (*secret.Record, error) {
 			}
 		}
 	}
-	if secret.LooksLikeID(ref) {
-		key, _ := hex.DecodeString(ref)
+	if keys.ID != "" {
+		key, _ := hex.DecodeString(keys.ID)
 		r, err := tx.record(string(key))
 		if err != nil {
 			return nil, err
@@ -436,7 +439,7 @@ func (tx *Tx) Find(ref string) (*secret.Record, error) {
 	for _, h := range []struct {
 		kind byte
 		hint string
-	}{{kindIdent, tx.identHint(ref)}, {kindName, tx.nameHint(ref)}} {
+	}{{kindIdent, tx.k.hint(kindIdent, keys.Identifier)}, {kindName, tx.nameHint(keys.Name)}} {
 		rs, err := tx.hinted(h.kind, h.hint)
 		if err != nil {
 			return nil, err
