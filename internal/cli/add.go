@@ -40,12 +40,12 @@ func NewCmdAdd(f *Factory) *cobra.Command {
 			return usageErr("say what to add: `mysafe add api-secret`")
 		},
 	}
-	add.AddCommand(NewCmdAddAPISecret(f, nil))
+	add.AddCommand(NewCmdAddAPISecret(f))
 	return add
 }
 
 // NewCmdAddAPISecret builds `mysafe add api-secret`.
-func NewCmdAddAPISecret(f *Factory, runF func(*AddOptions) error) *cobra.Command {
+func NewCmdAddAPISecret(f *Factory) *cobra.Command {
 	opts := &AddOptions{F: f}
 	cmd := &cobra.Command{
 		Use:   "api-secret",
@@ -59,9 +59,6 @@ Without a terminal, give the client secret with --client-secret-stdin or
     --client-secret-file ./secret.txt`,
 		Args: exactArgs(0, "no arguments (use flags)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return addRun(opts)
 		},
 	}

@@ -16,7 +16,7 @@ type BackupOptions struct {
 }
 
 // NewCmdBackup builds `mysafe backup`.
-func NewCmdBackup(f *Factory, runF func(*BackupOptions) error) *cobra.Command {
+func NewCmdBackup(f *Factory) *cobra.Command {
 	opts := &BackupOptions{F: f}
 	cmd := &cobra.Command{
 		Use:   "backup FILE",
@@ -32,9 +32,6 @@ vault it has seen and refuses an older one until you accept it.`,
 		Args:    exactArgs(1, "the backup file"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
 			return backupRun(opts)
 		},
 	}

@@ -15,7 +15,7 @@ type CheckOptions struct {
 }
 
 // NewCmdCheck builds `mysafe check`.
-func NewCmdCheck(f *Factory, runF func(*CheckOptions) error) *cobra.Command {
+func NewCmdCheck(f *Factory) *cobra.Command {
 	opts := &CheckOptions{F: f}
 	cmd := &cobra.Command{
 		Use:   "check",
@@ -32,9 +32,6 @@ an upgrade from format 1 is removed.`,
 		Example: "  mysafe check\n  mysafe check --accept-rollback",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return checkRun(opts)
 		},
 	}

@@ -27,7 +27,7 @@ func runMysafe(t *testing.T, env map[string]string, args ...string) (int, string
 		}
 		return ""
 	}
-	code := cli.Run(cli.Deps{Args: args, IO: &term.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+	code := cli.Run(args, &cli.Factory{IO: &term.IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
 		Getenv: getenv, Now: time.Now, Version: "test"})
 	return code, out.String(), errOut.String()
 }

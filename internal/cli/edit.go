@@ -25,7 +25,7 @@ type EditOptions struct {
 }
 
 // NewCmdEdit builds `mysafe edit`.
-func NewCmdEdit(f *Factory, runF func(*EditOptions) error) *cobra.Command {
+func NewCmdEdit(f *Factory) *cobra.Command {
 	opts := &EditOptions{F: f}
 	var name, url, clientID, identifier, method, notes, tokenURL, tokenAuth string
 	cmd := &cobra.Command{
@@ -51,9 +51,6 @@ field. Tags are changed with
 				if fl.Changed(flag) {
 					*pair.dst = pair.val
 				}
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			return editRun(opts)
 		},

@@ -30,7 +30,7 @@ type ExecOptions struct {
 }
 
 // NewCmdExec builds `mysafe exec`.
-func NewCmdExec(f *Factory, runF func(*ExecOptions) error) *cobra.Command {
+func NewCmdExec(f *Factory) *cobra.Command {
 	opts := &ExecOptions{F: f}
 	cmd := &cobra.Command{
 		Use:   "exec [--env NAME=REF[/field]]... [--env-file FILE] [--mask] -- COMMAND [ARGS...]",
@@ -69,9 +69,6 @@ replaced with "` + mask.Placeholder + `", also when it is printed in pieces.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Command = args
-			if runF != nil {
-				return runF(opts)
-			}
 			return execRun(opts)
 		},
 	}

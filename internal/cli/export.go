@@ -22,7 +22,7 @@ type ExportOptions struct {
 }
 
 // NewCmdExport builds `mysafe export`.
-func NewCmdExport(f *Factory, runF func(*ExportOptions) error) *cobra.Command {
+func NewCmdExport(f *Factory) *cobra.Command {
 	opts := &ExportOptions{F: f}
 	cmd := &cobra.Command{
 		Use:   "export",
@@ -38,9 +38,6 @@ tag given.`,
 		Example: "  mysafe export --format json -o backup.json\n  mysafe export --format csv | other-tool import\n  mysafe export --format dotenv --tag payments -o .env",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return exportRun(opts)
 		},
 	}

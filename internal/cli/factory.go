@@ -17,10 +17,13 @@ import (
 )
 
 // Factory carries what commands need: streams, prompts, the environment, the
-// clock and a way to open the vault. Tests build one with fake parts.
+// clock and a way to open the vault. Main fills it from the real process;
+// the test binary fills it the same way, with a lower scrypt work factor, a
+// shorter lock timeout and, when a story asks, a fixed clock.
 type Factory struct {
-	IO       *term.IOStreams
-	Prompter term.Prompter
+	IO *term.IOStreams
+	// Prompter asks the person at the terminal; nil means term.Prompter on IO.
+	Prompter Prompter
 	Getenv   func(string) string
 	Now      func() time.Time
 	Version  string
@@ -43,6 +46,22 @@ type Factory struct {
 	// vault, so that a command that opens it twice (ask first, write later)
 	// asks once.
 	identity string
+}
+
+// Prompter asks the person at the terminal. Every method fails with
+// term.ErrNoTerminal when nobody can be asked (no terminal, or --no-input),
+// so a command asks IO.CanPrompt first only to choose a better message.
+// term.Prompter is the implementation.
+type Prompter interface {
+	// Secret asks for a value without echo.
+	Secret(prompt string) ([]byte, error)
+	// NewSecret asks twice without echo and fails unless both answers match
+	// and are not empty.
+	NewSecret(prompt, again string) ([]byte, error)
+	// Line asks for one line with echo, trimmed of surrounding blanks.
+	Line(prompt string) (string, error)
+	// Confirm asks a yes/no question; only "y" or "yes" is yes.
+	Confirm(prompt string) (bool, error)
 }
 
 // Unlock unlocks the vault now, before a command asks for anything else, so

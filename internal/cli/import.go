@@ -47,7 +47,7 @@ type ImportOptions struct {
 const progressEvery = 1000
 
 // NewCmdImport builds `mysafe import`.
-func NewCmdImport(f *Factory, runF func(*ImportOptions) error) *cobra.Command {
+func NewCmdImport(f *Factory) *cobra.Command {
 	opts := &ImportOptions{F: f}
 	var names []string
 	for _, f := range importer.Formats() {
@@ -81,9 +81,6 @@ would not.`,
 		Args: exactArgs(1, "one FILE, DIR or -"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
 			return importRun(opts)
 		},
 	}

@@ -21,7 +21,7 @@ type InitOptions struct {
 }
 
 // NewCmdInit builds `mysafe init`.
-func NewCmdInit(f *Factory, runF func(*InitOptions) error) *cobra.Command {
+func NewCmdInit(f *Factory) *cobra.Command {
 	opts := &InitOptions{F: f}
 	cmd := &cobra.Command{
 		Use:   "init",
@@ -33,9 +33,6 @@ want to share secrets with you.`,
 		Example: "  mysafe init --owner alice",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return initRun(opts)
 		},
 	}

@@ -19,7 +19,7 @@ type InjectOptions struct {
 const maxTemplateInput = 16 << 20
 
 // NewCmdInject builds `mysafe inject`.
-func NewCmdInject(f *Factory, runF func(*InjectOptions) error) *cobra.Command {
+func NewCmdInject(f *Factory) *cobra.Command {
 	opts := &InjectOptions{F: f}
 	cmd := &cobra.Command{
 		Use:   "inject -i TEMPLATE [-o OUT]",
@@ -35,9 +35,6 @@ replaced if it exists; it must not be a symbolic link.`,
 		Example: "  mysafe inject -i config.yaml.tpl -o config.yaml\n  mysafe inject -i - < app.conf.tpl > app.conf",
 		Args:    exactArgs(0, "no arguments (use -i and -o)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return injectRun(opts)
 		},
 	}

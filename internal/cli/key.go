@@ -20,7 +20,7 @@ type KeyOptions struct {
 }
 
 // NewCmdKey builds `mysafe key`.
-func NewCmdKey(f *Factory, runF func(*KeyOptions) error) *cobra.Command {
+func NewCmdKey(f *Factory) *cobra.Command {
 	opts := &KeyOptions{F: f}
 	cmd := &cobra.Command{
 		Use:   "key",
@@ -40,9 +40,6 @@ not from a copy someone could have changed in the file.`,
 		Example: "  mysafe key > alice.card\n  mysafe key --age\n  mysafe key --signing | ssh-keygen -lf -",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return keyRun(opts)
 		},
 	}

@@ -23,7 +23,7 @@ type ListOptions struct {
 }
 
 // NewCmdList builds `mysafe list`.
-func NewCmdList(f *Factory, runF func(*ListOptions) error) *cobra.Command {
+func NewCmdList(f *Factory) *cobra.Command {
 	opts := &ListOptions{F: f}
 	cmd := &cobra.Command{
 		Use:     "list",
@@ -35,9 +35,6 @@ Client secrets are never listed.`,
 		Example: "  mysafe list --tag prod --search payments\n  mysafe list --json | jq -r '.[].name'",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return listRun(opts)
 		},
 	}

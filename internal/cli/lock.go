@@ -12,7 +12,7 @@ type LockOptions struct {
 }
 
 // NewCmdLock builds `mysafe lock`.
-func NewCmdLock(f *Factory, runF func(*LockOptions) error) *cobra.Command {
+func NewCmdLock(f *Factory) *cobra.Command {
 	opts := &LockOptions{F: f}
 	return &cobra.Command{
 		Use:   "lock",
@@ -22,9 +22,6 @@ and exits. Locking a vault that is not unlocked is not an error.`,
 		Example: "  mysafe lock",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return lockRun(opts)
 		},
 	}

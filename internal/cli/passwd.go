@@ -18,7 +18,7 @@ type PasswdOptions struct {
 }
 
 // NewCmdPasswd builds `mysafe passwd`.
-func NewCmdPasswd(f *Factory, runF func(*PasswdOptions) error) *cobra.Command {
+func NewCmdPasswd(f *Factory) *cobra.Command {
 	opts := &PasswdOptions{F: f}
 	cmd := &cobra.Command{
 		Use:   "passwd",
@@ -34,9 +34,6 @@ record is re-encrypted and identities exported before stop working.`,
 		Example: "  mysafe passwd\n  mysafe passwd --new-passphrase-file ./new-pass.txt\n  mysafe passwd --rotate",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return passwdRun(opts)
 		},
 	}

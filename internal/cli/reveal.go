@@ -30,7 +30,7 @@ type RevealOptions struct {
 }
 
 // NewCmdReveal builds `mysafe reveal`.
-func NewCmdReveal(f *Factory, runF func(*RevealOptions) error) *cobra.Command {
+func NewCmdReveal(f *Factory) *cobra.Command {
 	opts := &RevealOptions{F: f}
 	cmd := &cobra.Command{
 		Use:   "reveal REF",
@@ -53,9 +53,6 @@ contact card --signer (or MYSAFE_SIGNER) gives. Nothing is recorded.`,
 		Args:    exactArgs(1, "one REF"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ref = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
 			return revealRun(opts)
 		},
 	}

@@ -18,7 +18,7 @@ type RmOptions struct {
 }
 
 // NewCmdRm builds `mysafe rm`.
-func NewCmdRm(f *Factory, runF func(*RmOptions) error) *cobra.Command {
+func NewCmdRm(f *Factory) *cobra.Command {
 	opts := &RmOptions{F: f}
 	cmd := &cobra.Command{
 		Use:     "rm REF",
@@ -31,9 +31,6 @@ kept unless --force is given.`,
 		Args:    exactArgs(1, "one REF"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ref = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
 			return rmRun(opts)
 		},
 	}

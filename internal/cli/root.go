@@ -24,21 +24,6 @@ import (
 	"github.com/mysafe/mysafe/internal/term"
 )
 
-// Deps are the process's inputs. Main fills them from the real process; tests
-// substitute parts.
-type Deps struct {
-	Args             []string
-	IO               *term.IOStreams
-	Getenv           func(string) string
-	Now              func() time.Time
-	Version          string
-	ScryptWorkFactor int
-	LockTimeout      time.Duration
-	// ClipboardHelper is the command that runs the detached clipboard
-	// clearer; nil means this executable with clipboard.HelperArg.
-	ClipboardHelper []string
-}
-
 // Main runs mysafe with the process's arguments and streams and returns the
 // exit code.
 func Main(version string) int {
@@ -47,49 +32,44 @@ func Main(version string) int {
 	// mysafe runs for milliseconds and its heap is small; collecting garbage
 	// less often makes listing a large vault markedly faster.
 	debug.SetGCPercent(400)
-	return Run(Deps{Args: os.Args[1:], IO: term.System(), Getenv: os.Getenv, Now: time.Now, Version: version})
+	return Run(os.Args[1:], &Factory{IO: term.System(), Getenv: os.Getenv, Now: time.Now, Version: version})
 }
 
-// Run runs one mysafe command and returns its exit code. Errors are printed
-// as one line on stderr, prefixed "mysafe: ".
-func Run(d Deps) int {
+// Run runs one mysafe command with the arguments args (without the program
+// name) and the process's inputs in f, and returns its exit code. Errors are
+// printed as one line on stderr, prefixed "mysafe: ". A nil f.Prompter means
+// prompts on f.IO's terminal.
+func Run(args []string, f *Factory) int {
 	// The clipboard clearer is this same program, started detached by
 	// `reveal --copy`; it needs none of the command line.
-	if len(d.Args) == 1 && d.Args[0] == clipboard.HelperArg {
+	if len(args) == 1 && args[0] == clipboard.HelperArg {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 		defer stop()
-		if err := clipboard.RunClearHelper(ctx, d.IO.In, clipboard.SystemEnv()); err != nil {
+		if err := clipboard.RunClearHelper(ctx, f.IO.In, clipboard.SystemEnv()); err != nil {
 			return ExitFailure
 		}
 		return ExitOK
 	}
 	// The agent is this same program too, started detached by `unlock`.
-	if len(d.Args) == 1 && d.Args[0] == agent.HelperArg {
+	if len(args) == 1 && args[0] == agent.HelperArg {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 		defer stop()
-		if err := agent.Run(ctx, d.IO.In, d.IO.Out); err != nil {
+		if err := agent.Run(ctx, f.IO.In, f.IO.Out); err != nil {
 			return ExitFailure
 		}
 		return ExitOK
 	}
-	if d.Version == "" {
-		d.Version = buildVersion()
+	if f.Version == "" {
+		f.Version = buildVersion()
 	}
-	f := &Factory{
-		IO:               d.IO,
-		Prompter:         term.Prompter{IO: d.IO},
-		Getenv:           d.Getenv,
-		Now:              d.Now,
-		Version:          d.Version,
-		ScryptWorkFactor: d.ScryptWorkFactor,
-		LockTimeout:      d.LockTimeout,
-		ClipboardHelper:  d.ClipboardHelper,
+	if f.Prompter == nil {
+		f.Prompter = term.Prompter{IO: f.IO}
 	}
 	root := NewRootCmd(f)
-	root.SetArgs(d.Args)
-	root.SetIn(d.IO.In)
-	root.SetOut(d.IO.Out)
-	root.SetErr(d.IO.ErrOut)
+	root.SetArgs(args)
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
 	err := root.Execute()
 	if err == nil {
 		return ExitOK
@@ -101,7 +81,7 @@ func Run(d Deps) int {
 	if isCobraUsageError(err) {
 		err = &exitError{class: errUsage, err: err, msg: plainFlagGroupMessage(err.Error()), hint: "see `mysafe --help`"}
 	}
-	fmt.Fprintln(d.IO.ErrOut, "mysafe: "+display.Safe(message(err)))
+	fmt.Fprintln(f.IO.ErrOut, "mysafe: "+display.Safe(message(err)))
 	return exitCode(err)
 }
 
@@ -177,32 +157,32 @@ scripts in CI.`,
 	root.SetHelpCommand(newCmdHelp())
 
 	root.AddCommand(
-		NewCmdInit(f, nil),
+		NewCmdInit(f),
 		NewCmdAdd(f),
-		NewCmdList(f, nil),
-		NewCmdShow(f, nil),
-		NewCmdReveal(f, nil),
-		NewCmdToken(f, nil),
-		NewCmdEdit(f, nil),
-		NewCmdTag(f, nil),
-		NewCmdTags(f, nil),
-		NewCmdRm(f, nil),
-		NewCmdPasswd(f, nil),
-		NewCmdRotateKeys(f, nil),
-		NewCmdCheck(f, nil),
-		NewCmdBackup(f, nil),
+		NewCmdList(f),
+		NewCmdShow(f),
+		NewCmdReveal(f),
+		NewCmdToken(f),
+		NewCmdEdit(f),
+		NewCmdTag(f),
+		NewCmdTags(f),
+		NewCmdRm(f),
+		NewCmdPasswd(f),
+		NewCmdRotateKeys(f),
+		NewCmdCheck(f),
+		NewCmdBackup(f),
 		NewCmdIdentity(f),
-		NewCmdImport(f, nil),
-		NewCmdExport(f, nil),
-		NewCmdKey(f, nil),
+		NewCmdImport(f),
+		NewCmdExport(f),
+		NewCmdKey(f),
 		NewCmdContact(f),
-		NewCmdShare(f, nil),
+		NewCmdShare(f),
 		NewCmdVersion(f),
-		NewCmdUnlock(f, nil),
-		NewCmdLock(f, nil),
-		NewCmdStatus(f, nil),
-		NewCmdExec(f, nil),
-		NewCmdInject(f, nil),
+		NewCmdUnlock(f),
+		NewCmdLock(f),
+		NewCmdStatus(f),
+		NewCmdExec(f),
+		NewCmdInject(f),
 		NewCmdManPages(f),
 	)
 	registerCompletions(root, f)

@@ -12,7 +12,7 @@ type RotateKeysOptions struct {
 const rotatedNote = "Identities exported before no longer open the vault; export the new one with `mysafe identity export`."
 
 // NewCmdRotateKeys builds `mysafe rotate-keys`.
-func NewCmdRotateKeys(f *Factory, runF func(*RotateKeysOptions) error) *cobra.Command {
+func NewCmdRotateKeys(f *Factory) *cobra.Command {
 	opts := &RotateKeysOptions{F: f}
 	cmd := &cobra.Command{
 		Use:   "rotate-keys",
@@ -29,9 +29,6 @@ change the passphrase at the same time, use ` + "`mysafe passwd --rotate`" + `.`
 		Example: "  mysafe rotate-keys",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return rotateKeysRun(opts)
 		},
 	}

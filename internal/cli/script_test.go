@@ -19,12 +19,9 @@ import (
 
 	"github.com/mysafe/mysafe/internal/agent"
 	"github.com/mysafe/mysafe/internal/cli"
+	"github.com/mysafe/mysafe/internal/cli/clitest"
 	"github.com/mysafe/mysafe/internal/clipboard"
-	"github.com/mysafe/mysafe/internal/term"
 )
-
-// testWorkFactor keeps scrypt cheap in tests; real vaults use age's default.
-const testWorkFactor = 10
 
 var update = flag.Bool("update", false, "rewrite golden output in testdata/script")
 
@@ -38,7 +35,7 @@ func TestMain(m *testing.M) {
 	// clipboard.HelperArg; in tests that executable is the test binary.
 	// `unlock` starts its agent the same way.
 	if len(os.Args) == 2 && (os.Args[1] == clipboard.HelperArg || os.Args[1] == agent.HelperArg) {
-		os.Exit(cli.Run(testDeps()))
+		os.Exit(clitest.Main())
 	}
 	// The process set-up of the real binary (cli.Main), for tests of what
 	// Main does before any command runs.
@@ -47,7 +44,7 @@ func TestMain(m *testing.M) {
 	}
 	coverChildren()
 	testscript.Main(m, map[string]func(){
-		"mysafe": func() { os.Exit(cli.Run(testDeps())) },
+		"mysafe": func() { os.Exit(clitest.Main()) },
 	})
 }
 
@@ -69,22 +66,6 @@ func coverChildren() {
 			return
 		}
 	}
-}
-
-// testDeps is the real process with two test-only changes: a low scrypt
-// work factor, and a fixed clock when MYSAFE_TEST_NOW is set (RFC 3339),
-// so golden output is stable. Neither exists in the mysafe binary.
-func testDeps() cli.Deps {
-	d := cli.Deps{Args: os.Args[1:], IO: term.System(), Getenv: os.Getenv, Now: time.Now, Version: "test",
-		ScryptWorkFactor: testWorkFactor, LockTimeout: 300 * time.Millisecond}
-	if s := os.Getenv("MYSAFE_TEST_NOW"); s != "" {
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			panic(err)
-		}
-		d.Now = func() time.Time { return t }
-	}
-	return d
 }
 
 func TestScript(t *testing.T) {

@@ -34,7 +34,7 @@ type ShareOptions struct {
 }
 
 // NewCmdShare builds `mysafe share`.
-func NewCmdShare(f *Factory, runF func(*ShareOptions) error) *cobra.Command {
+func NewCmdShare(f *Factory) *cobra.Command {
 	opts := &ShareOptions{F: f}
 	cmd := &cobra.Command{
 		Use:   "share REF... --to NAME|KEY",
@@ -59,9 +59,6 @@ It cannot take back a copy already shared: rotate the secret too.`,
 				}
 			} else if len(args) == 0 || len(opts.To) == 0 {
 				return usageErr("share takes at least one REF and one --to")
-			}
-			if runF != nil {
-				return runF(opts)
 			}
 			if opts.Revoke != "" {
 				return revokeRun(opts)

@@ -21,7 +21,7 @@ type ShowOptions struct {
 }
 
 // NewCmdShow builds `mysafe show`.
-func NewCmdShow(f *Factory, runF func(*ShowOptions) error) *cobra.Command {
+func NewCmdShow(f *Factory) *cobra.Command {
 	opts := &ShowOptions{F: f}
 	cmd := &cobra.Command{
 		Use:   "show REF",
@@ -35,9 +35,6 @@ REF is an identifier, an exact name (when only one API secret has it) or an id.`
 		Args:    exactArgs(1, "one REF"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ref = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
 			return showRun(opts)
 		},
 	}

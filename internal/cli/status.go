@@ -18,7 +18,7 @@ type StatusOptions struct {
 }
 
 // NewCmdStatus builds `mysafe status`.
-func NewCmdStatus(f *Factory, runF func(*StatusOptions) error) *cobra.Command {
+func NewCmdStatus(f *Factory) *cobra.Command {
 	opts := &StatusOptions{F: f}
 	cmd := &cobra.Command{
 		Use:   "status",
@@ -29,9 +29,6 @@ exit status is 0 either way; scripts read --json.`,
 		Example: "  mysafe status\n  mysafe status --json",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return statusRun(opts)
 		},
 	}

@@ -22,7 +22,7 @@ type TagOptions struct {
 }
 
 // NewCmdTag builds `mysafe tag`.
-func NewCmdTag(f *Factory, runF func(*TagOptions) error) *cobra.Command {
+func NewCmdTag(f *Factory) *cobra.Command {
 	opts := &TagOptions{F: f}
 	cmd := &cobra.Command{
 		Use:     "tag REF TAG...",
@@ -37,9 +37,6 @@ func NewCmdTag(f *Factory, runF func(*TagOptions) error) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ref, opts.Tags = args[0], args[1:]
-			if runF != nil {
-				return runF(opts)
-			}
 			return tagRun(opts)
 		},
 	}
@@ -88,7 +85,7 @@ type TagsOptions struct {
 }
 
 // NewCmdTags builds `mysafe tags`.
-func NewCmdTags(f *Factory, runF func(*TagsOptions) error) *cobra.Command {
+func NewCmdTags(f *Factory) *cobra.Command {
 	opts := &TagsOptions{F: f}
 	cmd := &cobra.Command{
 		Use:     "tags",
@@ -96,9 +93,6 @@ func NewCmdTags(f *Factory, runF func(*TagsOptions) error) *cobra.Command {
 		Example: "  mysafe tags\n  mysafe tags --json",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return tagsRun(opts)
 		},
 	}

@@ -32,7 +32,7 @@ type TokenOptions struct {
 }
 
 // NewCmdToken builds `mysafe token`.
-func NewCmdToken(f *Factory, runF func(*TokenOptions) error) *cobra.Command {
+func NewCmdToken(f *Factory) *cobra.Command {
 	opts := &TokenOptions{F: f}
 	cmd := &cobra.Command{
 		Use:   "token REF",
@@ -64,9 +64,6 @@ refuses the request (such as an unknown scope), 1 when it cannot be reached.`,
 		Args: exactArgs(1, "one REF"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ref = args[0]
-			if runF != nil {
-				return runF(opts)
-			}
 			return tokenRun(opts)
 		},
 	}

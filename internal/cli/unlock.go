@@ -20,7 +20,7 @@ type UnlockOptions struct {
 }
 
 // NewCmdUnlock builds `mysafe unlock`.
-func NewCmdUnlock(f *Factory, runF func(*UnlockOptions) error) *cobra.Command {
+func NewCmdUnlock(f *Factory) *cobra.Command {
 	opts := &UnlockOptions{F: f}
 	cmd := &cobra.Command{
 		Use:   "unlock",
@@ -38,9 +38,6 @@ could by asking for the passphrase.`,
 		Example: "  mysafe unlock\n  mysafe unlock --timeout 1h\n  mysafe lock",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if runF != nil {
-				return runF(opts)
-			}
 			return unlockRun(opts)
 		},
 	}

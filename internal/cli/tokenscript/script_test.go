@@ -11,13 +11,11 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/mysafe/mysafe/internal/agent"
-	"github.com/mysafe/mysafe/internal/cli"
-	"github.com/mysafe/mysafe/internal/term"
+	"github.com/mysafe/mysafe/internal/cli/clitest"
 )
 
 func TestMain(m *testing.M) {
@@ -26,26 +24,11 @@ func TestMain(m *testing.M) {
 	}
 	// `unlock` starts its agent as this executable with agent.HelperArg.
 	if len(os.Args) == 2 && os.Args[1] == agent.HelperArg {
-		os.Exit(cli.Run(deps()))
+		os.Exit(clitest.Main())
 	}
 	testscript.Main(m, map[string]func(){
-		"mysafe": func() { os.Exit(cli.Run(deps())) },
+		"mysafe": func() { os.Exit(clitest.Main()) },
 	})
-}
-
-// deps is the real process with a low scrypt work factor and, when
-// MYSAFE_TEST_NOW is set (RFC 3339), a fixed clock for the vault.
-func deps() cli.Deps {
-	d := cli.Deps{Args: os.Args[1:], IO: term.System(), Getenv: os.Getenv, Now: time.Now, Version: "test",
-		ScryptWorkFactor: 10, LockTimeout: 300 * time.Millisecond}
-	if s := os.Getenv("MYSAFE_TEST_NOW"); s != "" {
-		t, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			panic(err)
-		}
-		d.Now = func() time.Time { return t }
-	}
-	return d
 }
 
 func TestScript(t *testing.T) {
