@@ -74,6 +74,7 @@ func TestScript(t *testing.T) {
 		UpdateScripts:       *update,
 		RequireExplicitExec: false,
 		RequireUniqueNames:  true,
+		Condition:           needTool,
 		Setup: func(e *testscript.Env) error {
 			home := filepath.Join(e.WorkDir, "home")
 			e.Setenv("HOME", home)
@@ -279,4 +280,21 @@ func cmdStopAgent(ts *testscript.TestScript, neg bool, args []string) {
 		syscall.Kill(st.PID, syscall.SIGKILL)
 		syscall.Kill(st.PID, syscall.SIGCONT)
 	})
+}
+
+// needTool is the script condition [need:PROGRAM]: PROGRAM is installed.
+// In CI (CI=true) a missing tool is an error, so the script fails instead
+// of skipping.
+func needTool(cond string) (bool, error) {
+	prog, ok := strings.CutPrefix(cond, "need:")
+	if !ok {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	if _, err := exec.LookPath(prog); err != nil {
+		if os.Getenv("CI") == "true" {
+			return false, fmt.Errorf("%s is required in CI: %v", prog, err)
+		}
+		return false, nil
+	}
+	return true, nil
 }

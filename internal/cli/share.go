@@ -31,13 +31,17 @@ type ShareOptions struct {
 	// PermissionSet is true when --permission was given; without it, mysafe
 	// refuses to lower an editor to view by accident.
 	PermissionSet bool
+	// Team shares through the team repository (with To or All members)
+	// instead of writing a bundle.
+	Team bool
+	All  bool
 }
 
 // NewCmdShare builds `mysafe share`.
 func NewCmdShare(f *Factory) *cobra.Command {
 	opts := &ShareOptions{F: f}
 	cmd := &cobra.Command{
-		Use:   "share REF... --to NAME|KEY",
+		Use:   "share REF... --to NAME|KEY | --team [--to NAME|--all]",
 		Short: "Write a signed, encrypted bundle of API secrets for other people",
 		Long: `Write a share bundle holding the chosen API secrets, encrypted to every
 --to (a contact name, or a public key: age1..., age1pq1..., ssh-ed25519,
@@ -45,14 +49,30 @@ ssh-rsa) and signed with your signing key. Recipients import it with
 ` + "`mysafe import FILE`" + `, or open it with ` + "`age -d`" + `. Each API secret's
 users with access then list the recipients and their permission.
 
+With --team, the API secrets are shared through the team repository with
+the members --to names (or --all of them); ` + "`mysafe sync`" + ` publishes them.
+
 ` + "`mysafe share --revoke REF --from NAME`" + ` records that access was withdrawn.
 It cannot take back a copy already shared: rotate the secret too.`,
 		Example: `  mysafe share payments-prod --to bob -o payments.age
   mysafe share payments-prod billing-api --to bob --to carol --permission edit --armor --expires 7d -o for-team.txt
-  mysafe share --revoke payments-prod --from bob`,
+  mysafe share --revoke payments-prod --from bob
+  mysafe share payments-prod --team --all --permission edit`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Refs = args
 			opts.PermissionSet = cmd.Flags().Changed("permission")
+			if opts.Team {
+				switch {
+				case opts.Revoke != "" || opts.Output != "" || opts.Armor || opts.Expires != "" || opts.Force:
+					return usageErr("--team shares through the team repository: --revoke, --output, --armor, --expires and --force do not apply")
+				case len(args) == 0 || (len(opts.To) > 0) == opts.All:
+					return usageErr("use: mysafe share REF... --team --to NAME or --team --all")
+				}
+				return teamShareRun(opts)
+			}
+			if opts.All {
+				return usageErr("--all needs --team")
+			}
 			if opts.Revoke != "" {
 				if len(args) > 0 || len(opts.To) > 0 || opts.From == "" {
 					return usageErr("use: mysafe share --revoke REF --from NAME")
@@ -75,6 +95,8 @@ It cannot take back a copy already shared: rotate the secret too.`,
 	fl.BoolVar(&opts.Force, "force", false, "overwrite an existing output file")
 	fl.StringVar(&opts.Revoke, "revoke", "", "record that access to `REF` was withdrawn (with --from)")
 	fl.StringVar(&opts.From, "from", "", "with --revoke: the contact whose access is withdrawn")
+	fl.BoolVar(&opts.Team, "team", false, "share through the team repository (`mysafe sync` publishes)")
+	fl.BoolVar(&opts.All, "all", false, "with --team: share with every member of the team")
 	return cmd
 }
 

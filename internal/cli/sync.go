@@ -1,0 +1,600 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"filippo.io/age"
+	"github.com/spf13/cobra"
+
+	"github.com/mysafe/mysafe/internal/display"
+	"github.com/mysafe/mysafe/internal/gitrepo"
+	"github.com/mysafe/mysafe/internal/safefile"
+	"github.com/mysafe/mysafe/internal/secret"
+	"github.com/mysafe/mysafe/internal/share"
+	"github.com/mysafe/mysafe/internal/team"
+	"github.com/mysafe/mysafe/internal/vault"
+)
+
+// pushTries is how often sync pushes before giving up on a remote that
+// keeps moving.
+const pushTries = 5
+
+// SyncOptions are the inputs of `mysafe sync`.
+type SyncOptions struct {
+	F            *Factory
+	DryRun       bool
+	JSON         bool
+	Resolve      string
+	AcceptRewind bool
+}
+
+// NewCmdSync builds `mysafe sync`.
+func NewCmdSync(f *Factory) *cobra.Command {
+	opts := &SyncOptions{F: f}
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Exchange API secrets with the team through its git repository",
+		Long: `Fetch the team repository, import every revision addressed to you whose
+owner's signature verifies against the card you pinned, publish your own
+changes (and editors' changes to API secrets you own, signed again by you
+as owner), commit and push. A push the remote rejects because someone else
+pushed first is fetched, rebased and tried again.
+
+Files that are forged, renamed, from a removed member or otherwise wrong
+are refused and reported (exit 4) and nothing of them is stored. A remote
+whose history no longer holds the commit you last synced was rewound:
+sync stops and changes nothing (exit 4) unless you accept it with
+--accept-rewind. A record changed here and by its owner stops the import of
+that revision (exit 5) until you choose with --resolve.
+
+--dry-run fetches and says what sync would do, and changes nothing else.
+--json prints a JSON object (see docs/teams.md).`,
+		Example: "  mysafe sync\n  mysafe sync --dry-run\n  mysafe sync --json\n  mysafe sync --resolve theirs",
+		Args:    exactArgs(0, "no arguments"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch strings.ToLower(opts.Resolve) {
+			case "", "theirs", "mine":
+			default:
+				return usageErr(fmt.Sprintf("invalid --resolve %q: theirs or mine", opts.Resolve))
+			}
+			return syncRun(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVarP(&opts.DryRun, "dry-run", "n", false, "say what would happen; change nothing but the fetched copy")
+	fl.BoolVar(&opts.JSON, "json", false, "print a JSON object")
+	fl.StringVar(&opts.Resolve, "resolve", "", "for records changed both here and by the team: theirs or mine")
+	fl.BoolVar(&opts.AcceptRewind, "accept-rewind", false, "accept a remote whose history was rewritten (the revisions you accepted stay)")
+	return cmd
+}
+
+func syncRun(o *SyncOptions) error {
+	v, err := o.F.OpenVault(false)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	return syncWith(o.F, v, o)
+}
+
+// syncReport is what sync did, for people and for --json.
+type syncReport struct {
+	DryRun    bool            `json:"dry_run"`
+	Remote    string          `json:"remote"`
+	Fetched   string          `json:"fetched"`
+	Pushed    string          `json:"pushed"`
+	Imported  []syncImport    `json:"imported"`
+	Published []syncPublished `json:"published"`
+	Refused   []syncRefused   `json:"refused"`
+	Conflicts []syncRefused   `json:"conflicts"`
+	Notes     []syncNote      `json:"notes"`
+}
+
+type syncImport struct {
+	File   string `json:"file"`
+	Name   string `json:"name"`
+	Action string `json:"action"`
+	Reason string `json:"reason"`
+	From   string `json:"from"`
+}
+
+type syncPublished struct {
+	File     string   `json:"file"`
+	Name     string   `json:"name"`
+	Revision uint64   `json:"revision"`
+	To       []string `json:"to"`
+	Edit     bool     `json:"edit"`
+}
+
+type syncRefused struct {
+	File   string `json:"file"`
+	Reason string `json:"reason"`
+}
+
+type syncNote struct {
+	Member  string `json:"member,omitempty"`
+	Problem bool   `json:"problem"`
+	Text    string `json:"text"`
+}
+
+// progress tells a person at a terminal what a long sync is doing.
+func (f *Factory) progress(format string, a ...any) {
+	if f.IO.StderrTTY {
+		f.chatter(format, a...)
+	}
+}
+
+// syncWith runs one sync on the open vault v (opened for writing).
+func syncWith(f *Factory, v *vault.Vault, o *SyncOptions) error {
+	var st *team.State
+	if err := v.View(func(tx *vault.Tx) (err error) { st, err = requireTeam(tx); return err }); err != nil {
+		return err
+	}
+	repo := &gitrepo.Repo{Dir: st.Checkout, Env: gitEnv(f)}
+	if _, err := os.Stat(st.Checkout); err != nil {
+		return withHint(errNotFound, fmt.Errorf("the team's working copy %s is missing: %w", st.Checkout, errors.Unwrap(err)), "")
+	}
+	rep := &syncReport{DryRun: o.DryRun, Remote: st.Remote, Imported: []syncImport{}, Published: []syncPublished{},
+		Refused: []syncRefused{}, Conflicts: []syncRefused{}, Notes: []syncNote{}}
+	f.progress("Fetching %s ...", st.Remote)
+	remote, err := repo.Fetch()
+	if err != nil {
+		return gitErr(err)
+	}
+	rep.Fetched = remote
+	if err := repo.ResetToRemote(); err != nil {
+		return gitErr(err)
+	}
+	files, err := repo.Files()
+	if err != nil {
+		return gitErr(err)
+	}
+	if err := checkRewind(repo, st, remote, files, o.AcceptRewind); err != nil {
+		return err
+	}
+
+	var pubs []pendingFile
+	err = v.Update(func(tx *vault.Tx) error {
+		st, err := requireTeam(tx)
+		if err != nil {
+			return err
+		}
+		if o.AcceptRewind {
+			st.Seen = slices.DeleteFunc(st.Seen, func(p string) bool { return !slices.Contains(files, p) })
+		}
+		in, err := importFiles(tx, st, repo.Dir, files, share.Resolution(strings.ToLower(o.Resolve)), rep)
+		if err != nil {
+			return err
+		}
+		st.Head = remote
+		if pubs, err = planFiles(tx, st, in, rep); err != nil {
+			return err
+		}
+		if o.DryRun {
+			return errUnchanged
+		}
+		return tx.PutJSON(blobTeam, st)
+	})
+	if err != nil && !errors.Is(err, errUnchanged) {
+		return err
+	}
+	if !o.DryRun && len(pubs) > 0 {
+		if err := publish(f, v, repo, pubs, rep); err != nil {
+			return err
+		}
+	}
+	return finishSync(f, o, rep)
+}
+
+// checkRewind reports a remote that no longer holds what the last sync
+// saw: the commit it synced is not in the remote's history, or files it
+// processed are gone.
+func checkRewind(repo *gitrepo.Repo, st *team.State, remote string, files []string, accept bool) error {
+	if st.Head == "" || accept {
+		return nil
+	}
+	ok := false
+	if remote != "" {
+		var err error
+		if ok, err = repo.IsAncestor(st.Head, remote); err != nil {
+			return gitErr(err)
+		}
+	}
+	have := make(map[string]bool, len(files))
+	for _, p := range files {
+		have[p] = true
+	}
+	gone := 0
+	for _, p := range st.Seen {
+		if !have[p] {
+			gone++
+		}
+	}
+	if ok && gone == 0 {
+		return nil
+	}
+	what := fmt.Sprintf("commit %.12s that you synced last is no longer in its history", st.Head)
+	if ok {
+		what = fmt.Sprintf("%d file(s) you synced are gone from it", gone)
+	}
+	return withHint(errLocked, fmt.Errorf("the team repository was rewound: %s; nothing was changed", what),
+		"someone rewrote the repository, or it was restored from an old copy; ask the team. To go on anyway (the revisions you accepted stay), run `mysafe sync --accept-rewind`")
+}
+
+// imported is what importFiles leaves for publishing: the vault's records
+// after the import.
+type imported struct {
+	records  []*secret.Record
+	contacts []share.Contact
+}
+
+// importFiles decides every record file not processed yet, stores what is
+// accepted, and marks the files processed.
+func importFiles(tx *vault.Tx, st *team.State, dir string, files []string, resolve share.Resolution, rep *syncReport) (*imported, error) {
+	profile, err := tx.Profile()
+	if err != nil {
+		return nil, err
+	}
+	ids, self, err := sharingIdentities(profile)
+	if err != nil {
+		return nil, err
+	}
+	contacts, err := loadContacts(tx)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := tx.Records()
+	if err != nil {
+		return nil, err
+	}
+	selfContact, err := selfMember(tx, profile)
+	if err != nil {
+		return nil, err
+	}
+	memberFiles := map[string]string{}
+	var todo []team.RecordFile
+	paths := map[team.RecordFile]string{}
+	for _, p := range files {
+		if _, ok := team.ParseMemberPath(p); ok {
+			if b, err := readRepoFile(dir, p, 64<<10); err == nil {
+				memberFiles[p] = string(b)
+			}
+			continue
+		}
+		rf, ok := team.ParseRecordPath(p)
+		if !ok {
+			if strings.HasPrefix(p, team.RecordsDir+"/") || strings.HasPrefix(p, team.MembersDir+"/") {
+				rep.Notes = append(rep.Notes, syncNote{Problem: true, Text: fmt.Sprintf("%s: not a file mysafe writes; ignored", p)})
+			}
+			continue
+		}
+		if !st.HasSeen(p) {
+			todo = append(todo, rf)
+			paths[rf] = p
+		}
+	}
+	for _, n := range team.CheckCards(memberFiles, st, selfContact, tx.Now()) {
+		rep.Notes = append(rep.Notes, syncNote{Member: n.Member, Problem: n.Problem, Text: n.Text})
+	}
+	// Oldest revision first, so a record's revisions are taken in order.
+	slices.SortFunc(todo, func(a, b team.RecordFile) int {
+		if c := strings.Compare(a.UID, b.UID); c != 0 {
+			return c
+		}
+		return cmpU(a.Revision, b.Revision)
+	})
+	env := team.Env{Identities: ids, Self: self, Contacts: contacts, Team: st, Now: tx.Now(), Resolve: resolve}
+	for _, rf := range todo {
+		p := paths[rf]
+		data, err := readRepoFile(dir, p, int64(share.MaxBundleSize))
+		if err != nil {
+			rep.Refused = append(rep.Refused, syncRefused{File: p, Reason: err.Error()})
+			st.MarkSeen(p)
+			continue
+		}
+		env.Records = recs
+		out := team.Decide(p, data, env)
+		switch out.Verdict {
+		case team.NotForMe, team.Older:
+			st.MarkSeen(p)
+		case team.Refused:
+			rep.Refused = append(rep.Refused, syncRefused{File: p, Reason: out.Problem()})
+			st.MarkSeen(p)
+		case team.Conflict:
+			rep.Conflicts = append(rep.Conflicts, syncRefused{File: p, Reason: out.Err.Error()})
+		case team.Import:
+			for _, s := range out.Plan.Steps {
+				rep.Imported = append(rep.Imported, syncImport{File: p, Name: s.Name, Action: importWord(s.Action), Reason: s.Reason, From: out.Sender})
+				if s.Action != share.ActionAdd && s.Action != share.ActionUpdate {
+					continue
+				}
+				if s.Record.ID == "" {
+					s.Record.ID = secret.NewID()
+				}
+				if err := tx.Put(s.Record); err != nil {
+					return nil, withHint(errConflict, fmt.Errorf("%s: %w", display.Safe(s.Name), err), "nothing was imported")
+				}
+			}
+			st.Accept(rf.UID, rf.Revision)
+			st.MarkSeen(p)
+			if recs, err = tx.Records(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return &imported{records: recs, contacts: contacts}, nil
+}
+
+func cmpU(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func importWord(a share.Action) string {
+	switch a {
+	case share.ActionAdd:
+		return "added"
+	case share.ActionUpdate:
+		return "updated"
+	}
+	return a.String()
+}
+
+// sharingIdentities returns the vault's sharing identities and their
+// public keys.
+func sharingIdentities(profile *vault.Profile) ([]age.Identity, []string, error) {
+	x, err := age.ParseX25519Identity(profile.SharingIdentity)
+	if err != nil {
+		return nil, nil, err
+	}
+	pq, err := age.ParseHybridIdentity(profile.PQIdentity)
+	if err != nil {
+		return nil, nil, err
+	}
+	return []age.Identity{x, pq}, []string{x.Recipient().String(), pq.Recipient().String()}, nil
+}
+
+// selfMember returns the user as a member: their name and card's keys.
+func selfMember(tx *vault.Tx, profile *vault.Profile) (share.Contact, error) {
+	card, err := selfCard(tx, profile)
+	if err != nil {
+		return share.Contact{}, err
+	}
+	return team.PinnedContact(profile.Owner, card, tx.Now())
+}
+
+// selfCard returns the user's contact card.
+func selfCard(tx *vault.Tx, profile *vault.Profile) (string, error) {
+	pub, err := tx.PublicKeys()
+	if err != nil {
+		return "", err
+	}
+	return share.MakeCard(pub.Sharing, pub.SharingPQ, profile.SigningKey())
+}
+
+// readRepoFile reads a file of the working copy that the remote chose:
+// only a regular file (never through a link), at most max bytes.
+func readRepoFile(dir, p string, max int64) ([]byte, error) {
+	full := filepath.Join(dir, filepath.FromSlash(p))
+	fi, err := os.Lstat(full)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	fh, err := os.Open(full)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	return safefile.ReadLimited(fh, max)
+}
+
+// pendingFile is a file to write into the working copy, and what to store
+// in the vault once it is pushed.
+type pendingFile struct {
+	Path   string
+	Data   []byte // nil: remove the file
+	Record *secret.Record
+	Pub    team.Publication
+}
+
+// planFiles builds the record files to publish and the member files to
+// write or remove.
+func planFiles(tx *vault.Tx, st *team.State, in *imported, rep *syncReport) ([]pendingFile, error) {
+	profile, err := tx.Profile()
+	if err != nil {
+		return nil, err
+	}
+	pub, err := tx.PublicKeys()
+	if err != nil {
+		return nil, err
+	}
+	var out []pendingFile
+	card, err := selfCard(tx, profile)
+	if err != nil {
+		return nil, err
+	}
+	present := func(p string) bool {
+		_, err := os.Lstat(filepath.Join(st.Checkout, filepath.FromSlash(p)))
+		return err == nil
+	}
+	if p := team.MemberPath(profile.Owner, true); !present(p) {
+		out = append(out, pendingFile{Path: p, Data: []byte(card + "\n")})
+	}
+	for _, m := range st.Members {
+		p := team.MemberPath(m.Name, m.IsCard())
+		switch {
+		case m.Removed() && present(p):
+			if b, err := readRepoFile(st.Checkout, p, 64<<10); err == nil && strings.TrimSpace(string(b)) == strings.TrimSpace(m.Pinned) {
+				out = append(out, pendingFile{Path: p})
+			}
+		case !m.Removed() && !present(p):
+			out = append(out, pendingFile{Path: p, Data: []byte(strings.TrimSpace(m.Pinned) + "\n")})
+		}
+	}
+	sender := share.Sender{Name: profile.Owner, Recipient: pub.Sharing, PQRecipient: pub.SharingPQ}
+	selfParty := share.Party{Name: profile.Owner, Recipient: pub.Sharing}
+	for _, p := range team.PlanPublish(in.records, st, in.contacts) {
+		recipients, err := team.Recipients(p.To, profile.Owner, pub.Sharing, pub.SharingPQ)
+		if err != nil {
+			return nil, err
+		}
+		payload := share.NewPayload(tx.Now(), sender, []share.Record{share.RecordFromSecret(p.Record, selfParty)})
+		bundle, err := share.Build(payload, profile.SigningKey(), recipients, false)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", describe(p.Record), err)
+		}
+		path := team.RecordPath(p.Record.UID, p.Record.Revision, bundle)
+		out = append(out, pendingFile{Path: path, Data: bundle, Record: p.Record, Pub: p})
+		to := make([]string, len(p.To))
+		for i, c := range p.To {
+			to[i] = c.Name
+		}
+		rep.Published = append(rep.Published, syncPublished{File: path, Name: p.Record.Name, Revision: p.Record.Revision, To: to, Edit: p.Edit})
+	}
+	return out, nil
+}
+
+// publish writes the files, commits, pushes, and records in the vault
+// what was published.
+func publish(f *Factory, v *vault.Vault, repo *gitrepo.Repo, pubs []pendingFile, rep *syncReport) error {
+	for _, p := range pubs {
+		full := filepath.Join(repo.Dir, filepath.FromSlash(p.Path))
+		if p.Data == nil {
+			if err := os.Remove(full); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(full), 0o700); err != nil {
+			return err
+		}
+		if err := os.WriteFile(full, p.Data, 0o600); err != nil {
+			return err
+		}
+	}
+	n := 0
+	for _, p := range pubs {
+		if p.Record != nil {
+			n++
+		}
+	}
+	committed, err := repo.Commit(fmt.Sprintf("mysafe sync: %d revision file(s)", n))
+	if err != nil {
+		repo.ResetToRemote()
+		return gitErr(err)
+	}
+	if !committed {
+		return nil
+	}
+	f.progress("Pushing %d file(s) ...", len(pubs))
+	if err := repo.Push(pushTries, func(attempt int) {
+		f.progress("The remote moved on; rebasing and pushing again (%d of %d) ...", attempt+1, pushTries)
+	}); err != nil {
+		repo.ResetToRemote()
+		return gitErr(err)
+	}
+	head, err := repo.Head()
+	if err != nil {
+		return gitErr(err)
+	}
+	rep.Pushed = head
+	return v.Update(func(tx *vault.Tx) error {
+		st, err := requireTeam(tx)
+		if err != nil {
+			return err
+		}
+		for _, p := range pubs {
+			if p.Record == nil {
+				continue
+			}
+			st.MarkSeen(p.Path)
+			r, err := tx.Find(p.Record.ID)
+			if err != nil {
+				continue
+			}
+			if r.Revision == p.Record.Revision {
+				r.SyncedRevision = r.Revision
+				if err := tx.Put(r); err != nil {
+					return err
+				}
+			}
+			if p.Pub.Edit {
+				st.Accept(r.UID, p.Record.Revision)
+			} else {
+				st.SetPublished(r.UID, p.Pub.Key)
+			}
+		}
+		st.Head = head
+		return tx.PutJSON(blobTeam, st)
+	})
+}
+
+// finishSync prints the report and returns the error for what went wrong.
+func finishSync(f *Factory, o *SyncOptions, rep *syncReport) error {
+	if o.JSON {
+		if err := writeJSON(f.IO.Out, rep); err != nil {
+			return err
+		}
+	} else {
+		for _, i := range rep.Imported {
+			if i.Action == "unchanged" {
+				continue
+			}
+			fmt.Fprintf(f.IO.Out, "%-9s %s: %s (from %s)\n", i.Action, display.Safe(i.Name), display.Safe(i.Reason), display.Safe(i.From))
+		}
+		for _, p := range rep.Published {
+			verb := "published"
+			if p.Edit {
+				verb = "sent"
+			}
+			to := strings.Join(p.To, ", ")
+			if to == "" {
+				to = "nobody else"
+			}
+			fmt.Fprintf(f.IO.Out, "%-9s %s revision %d to %s\n", verb, display.Safe(p.Name), p.Revision, display.Safe(to))
+		}
+		for _, r := range rep.Refused {
+			fmt.Fprintf(f.IO.Out, "%-9s %s: %s\n", "REFUSED", display.Safe(r.File), display.Safe(r.Reason))
+		}
+		for _, r := range rep.Conflicts {
+			fmt.Fprintf(f.IO.Out, "%-9s %s: %s\n", "CONFLICT", display.Safe(r.File), display.Safe(r.Reason))
+		}
+		for _, n := range rep.Notes {
+			word := "note"
+			if n.Problem {
+				word = "warning"
+			}
+			f.chatter("mysafe: %s: %s", word, n.Text)
+		}
+		if o.DryRun {
+			f.chatter("Dry run: nothing was stored, committed or pushed.")
+		}
+	}
+	problems := len(rep.Refused)
+	for _, n := range rep.Notes {
+		if n.Problem {
+			problems++
+		}
+	}
+	switch {
+	case problems > 0:
+		return withHint(errLocked, fmt.Errorf("%d problem(s) in the team repository; nothing of them was accepted", problems), "see the lines above; docs/teams.md explains each")
+	case len(rep.Conflicts) > 0:
+		return withHint(errConflict, fmt.Errorf("%d revision(s) conflict with your changes and were not imported", len(rep.Conflicts)), "run `mysafe sync --resolve theirs` or `--resolve mine`")
+	}
+	return nil
+}
