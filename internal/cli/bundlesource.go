@@ -3,8 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"strings"
 
 	"filippo.io/age"
@@ -82,12 +80,9 @@ func (b *bundleSource) finder(f *Factory) (ref.Finder, error) {
 // readBundleFile reads a bundle, refusing anything larger than a bundle
 // can be before reading it all.
 func readBundleFile(path string) ([]byte, error) {
-	fh, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, &exitError{class: errNotFound, err: fmt.Errorf("--bundle: %w", err)}
-	}
+	fh, err := openInputFile(path, "--bundle", "give a regular file")
 	if err != nil {
-		return nil, fmt.Errorf("--bundle: %w", err)
+		return nil, err
 	}
 	defer fh.Close()
 	data, err := safefile.ReadLimited(fh, int64(share.MaxBundleSize))

@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -63,9 +62,9 @@ authorized_keys line or a .pub file is fine).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			key := ""
 			if keyFile != "" {
-				b, err := readLimitedFile(keyFile, 64<<10)
+				b, err := readInputFile(keyFile, "card or key file", maxCardFileLen)
 				if err != nil {
-					return &exitError{class: errNotFound, err: err}
+					return err
 				}
 				key = firstKeyLine(string(b))
 			} else {
@@ -96,23 +95,8 @@ authorized_keys line or a .pub file is fine).`,
 	return cmd
 }
 
-// readLimitedFile reads a small file, refusing one larger than max bytes.
-func readLimitedFile(path string, max int64) ([]byte, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer fh.Close()
-	b := make([]byte, max+1)
-	n, err := fh.Read(b)
-	if err != nil && n == 0 {
-		return nil, err
-	}
-	if int64(n) > max {
-		return nil, fmt.Errorf("%s: larger than %d bytes; a card or key is one line", path, max)
-	}
-	return b[:n], nil
-}
+// maxCardFileLen bounds a card or key file: a card or key is one line.
+const maxCardFileLen = 64 << 10
 
 // firstKeyLine returns the first non-empty, non-comment line of a key file.
 func firstKeyLine(s string) string {

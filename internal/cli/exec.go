@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -84,7 +83,7 @@ replaced with "` + mask.Placeholder + `", also when it is printed in pieces.`,
 func envVars(flags []string, file string) ([]ref.Var, error) {
 	var vars []ref.Var
 	if file != "" {
-		data, err := readInputFile(file, "--env-file")
+		data, err := readInputFile(file, "--env-file", maxTemplateInput)
 		if err != nil {
 			return nil, err
 		}
@@ -102,18 +101,6 @@ func envVars(flags []string, file string) ([]ref.Var, error) {
 		vars = append(vars, v)
 	}
 	return vars, nil
-}
-
-// readInputFile reads a file a flag names; a missing one is "not found".
-func readInputFile(path, flag string) ([]byte, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, &exitError{class: errNotFound, err: fmt.Errorf("%s: %w", flag, err)}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", flag, err)
-	}
-	return data, nil
 }
 
 // resolveRefs unlocks the vault once (or opens the bundle src names), if

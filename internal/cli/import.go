@@ -261,9 +261,9 @@ func (o *ImportOptions) importerOptions(f importer.Format) (importer.Options, er
 	}
 	opts.Password = func() ([]byte, error) {
 		if o.KDBXPasswordFile != "" {
-			fh, err := os.Open(o.KDBXPasswordFile)
+			fh, err := openInputFile(o.KDBXPasswordFile, "password file", "give a regular file (mode 0600)")
 			if err != nil {
-				return nil, withHint(errNotFound, fmt.Errorf("password file: %w", err), "")
+				return nil, err
 			}
 			defer fh.Close()
 			return term.ReadSecretLine(fh, 4096)

@@ -1,11 +1,13 @@
 package cli
 
 import (
-	"io"
+	"errors"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mysafe/mysafe/internal/ref"
+	"github.com/mysafe/mysafe/internal/safefile"
 )
 
 // InjectOptions are the inputs of `mysafe inject`.
@@ -15,7 +17,8 @@ type InjectOptions struct {
 	Output string // "" or "-" is stdout
 }
 
-// maxTemplateInput bounds the template read from stdin or a file.
+// maxTemplateInput bounds the template read from stdin or a file, and a
+// dotenv file of `exec --env-file`.
 const maxTemplateInput = 16 << 20
 
 // NewCmdInject builds `mysafe inject`.
@@ -49,9 +52,12 @@ func injectRun(o *InjectOptions) error {
 	var data []byte
 	var err error
 	if o.Input == "-" {
-		data, err = io.ReadAll(io.LimitReader(f.IO.In, maxTemplateInput+1))
+		data, err = safefile.ReadLimited(f.IO.In, maxTemplateInput)
+		if errors.Is(err, safefile.ErrTooLarge) {
+			return usageErr(fmt.Sprintf("--input: stdin is larger than %d bytes", maxTemplateInput))
+		}
 	} else {
-		data, err = readInputFile(o.Input, "--input")
+		data, err = readInputFile(o.Input, "--input", maxTemplateInput)
 	}
 	if err != nil {
 		return err

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"errors"
-	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -46,9 +44,9 @@ func passwdRun(o *PasswdOptions) error {
 	f := o.F
 	var pass []byte
 	if o.PassphraseFile != "" {
-		fh, err := os.Open(o.PassphraseFile)
+		fh, err := openInputFile(o.PassphraseFile, "new passphrase file", "give a regular file (mode 0600)")
 		if err != nil {
-			return &exitError{class: errNotFound, err: fmt.Errorf("new passphrase file: %w", err)}
+			return err
 		}
 		pass, err = term.ReadSecretLine(fh, 4096)
 		fh.Close()

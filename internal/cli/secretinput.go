@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"fmt"
-	"os"
-
 	"github.com/spf13/cobra"
 
 	"github.com/mysafe/mysafe/internal/secret"
@@ -50,9 +47,9 @@ func (s *secretSource) read(io *term.IOStreams) (secret.Value, error) {
 		}
 		return secret.NewValueBytes(b), nil
 	case s.file != "":
-		fh, err := os.Open(s.file)
+		fh, err := openInputFile(s.file, "client secret file", "give a regular file, or - to read the secret from stdin")
 		if err != nil {
-			return secret.Value{}, &exitError{class: errNotFound, err: fmt.Errorf("client secret file: %w", err)}
+			return secret.Value{}, err
 		}
 		defer fh.Close()
 		b, err := term.ReadSecretLine(fh, secret.MaxSecretLen)
