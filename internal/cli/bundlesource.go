@@ -51,7 +51,7 @@ func (b *bundleSource) finder(f *Factory) (ref.Finder, error) {
 				"set MYSAFE_IDENTITY (or MYSAFE_IDENTITY_FILE) to the job's own identity from the CI secret store")
 		}
 		var err error
-		if idText, err = readKeyFile(file); err != nil {
+		if idText, err = readKeyFile(file, f.cfg.SharedFiles); err != nil {
 			return nil, unlockSourceErr("identity file", err)
 		}
 	}

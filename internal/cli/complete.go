@@ -37,7 +37,7 @@ func (f *Factory) completionView(cmd *cobra.Command, fn func(tx *vault.Tx) error
 	if id == "" {
 		return false
 	}
-	v, err := vault.Open(cfg.VaultPath, vault.Options{ReadOnly: true, LockTimeout: f.LockTimeout, Now: f.Now})
+	v, err := vault.Open(cfg.VaultPath, vault.Options{ReadOnly: true, LockTimeout: f.LockTimeout, Now: f.Now, SharedFile: cfg.SharedFiles})
 	if err != nil {
 		return false
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mysafe/mysafe/internal/oauth"
+	"github.com/mysafe/mysafe/internal/safefile"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/term"
 	"github.com/mysafe/mysafe/internal/vault"
@@ -77,7 +78,7 @@ func exitCode(err error) int {
 		return ExitUsage
 	case errors.Is(err, errUsage), errors.Is(err, secret.ErrInvalid):
 		return ExitUsage
-	case errors.Is(err, errNotPermitted):
+	case errors.Is(err, errNotPermitted), errors.Is(err, safefile.ErrNotPrivate):
 		return ExitNotPermited
 	case errors.As(err, &amb), errors.Is(err, errConflict), errors.Is(err, vault.ErrConflict),
 		errors.Is(err, vault.ErrExists), errors.Is(err, vault.ErrInUse):
@@ -98,6 +99,10 @@ func hintFor(err error) string {
 	if errors.As(err, &ee) && ee.hint != "" {
 		return ee.hint
 	}
+	var np *safefile.NotPrivateError
+	if errors.As(err, &np) {
+		return notPrivateHint(np)
+	}
 	switch {
 	case errors.Is(err, vault.ErrNoVault):
 		return "create one with `mysafe init`, or point --vault / MYSAFE_VAULT at an existing vault"
@@ -111,6 +116,20 @@ func hintFor(err error) string {
 		return "run it at a terminal, or give the value through a flag, a file or stdin (see --help)"
 	}
 	return ""
+}
+
+// sharedFilesHint names the setting that accepts a file shared read-only.
+const sharedFilesHint = "for a file shared read-only on purpose, set allow_shared_files: true (MYSAFE_ALLOW_SHARED_FILES=1)"
+
+// notPrivateHint says how to make a file that is open to others usable.
+func notPrivateHint(e *safefile.NotPrivateError) string {
+	switch {
+	case e.Writable:
+		return "run `chmod 600 " + e.Path + "` (a file other users can write is never used)"
+	case e.Owner >= 0:
+		return "the file must belong to you; " + sharedFilesHint
+	}
+	return "run `chmod 600 " + e.Path + "`, or " + sharedFilesHint
 }
 
 // message renders err as the one line printed after "mysafe: ".

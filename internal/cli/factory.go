@@ -95,7 +95,7 @@ func (f *Factory) vaultOptions(readOnly bool) vault.Options {
 	if timeout == 0 {
 		timeout = f.cfg.LockTimeout
 	}
-	return vault.Options{ReadOnly: readOnly, LockTimeout: timeout, Now: f.Now, StateDir: f.cfg.StateDir}
+	return vault.Options{ReadOnly: readOnly, LockTimeout: timeout, Now: f.Now, StateDir: f.cfg.StateDir, SharedFile: f.cfg.SharedFiles}
 }
 
 // OpenVault opens the configured vault and unlocks it. readOnly takes a
@@ -183,7 +183,7 @@ func (f *Factory) unlock(v *vault.Vault) error {
 		idFile = f.cfg.IdentityFile
 	}
 	if idFile != "" {
-		id, err := readKeyFile(idFile)
+		id, err := readKeyFile(idFile, f.cfg.SharedFiles)
 		if err != nil {
 			return unlockSourceErr("identity file", err)
 		}
@@ -252,7 +252,7 @@ func lockedErr(err error, source string) error {
 // MYSAFE_PASSPHRASE, or nil when neither is set.
 func (f *Factory) passphraseFromEnv() ([]byte, error) {
 	if file := f.Getenv(envPassphraseFile); file != "" {
-		fh, err := openUnlockSource(file)
+		fh, err := openUnlockSource(file, f.cfg.SharedFiles)
 		if err != nil {
 			return nil, unlockSourceErr("passphrase file", err)
 		}
@@ -281,11 +281,30 @@ const (
 
 // openUnlockSource opens a passphrase or identity file without ever
 // waiting: a FIFO, a pipe or a device is refused at once (see
-// safefile.OpenSource), since it may never end or never begin.
-func openUnlockSource(path string) (*os.File, error) { return safefile.OpenSource(path) }
+// safefile.OpenSource), since it may never end or never begin. A regular
+// file must be private to the user (safefile.CheckPrivate; shared is the
+// allow_shared_files setting).
+func openUnlockSource(path string, shared bool) (*os.File, error) {
+	fh, err := safefile.OpenSource(path)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := fh.Stat()
+	if err == nil && fi.Mode().IsRegular() {
+		err = safefile.CheckPrivate(path, fi, shared)
+	}
+	if err != nil {
+		fh.Close()
+		return nil, err
+	}
+	return fh, nil
+}
 
 // unlockSourceErr explains a passphrase or identity file mysafe cannot use.
 func unlockSourceErr(what string, err error) error {
+	if errors.Is(err, safefile.ErrNotPrivate) {
+		return fmt.Errorf("%s %w", what, err)
+	}
 	if errors.Is(err, safefile.ErrNotRegular) {
 		return withHint(errLocked, fmt.Errorf("%s: %w", what, err), "give a regular file (mode 0600), or pass the value in MYSAFE_IDENTITY or MYSAFE_PASSPHRASE from your secret store")
 	}
@@ -307,8 +326,8 @@ func encodingHint(p []byte) string {
 }
 
 // readKeyFile returns the first non-comment line of an age identity file.
-func readKeyFile(path string) (string, error) {
-	fh, err := openUnlockSource(path)
+func readKeyFile(path string, shared bool) (string, error) {
+	fh, err := openUnlockSource(path, shared)
 	if err != nil {
 		return "", err
 	}

@@ -118,8 +118,30 @@ func TestScript(t *testing.T) {
 			"rawvault":     cmdRawVault,
 			"killagent":    cmdKillAgent,
 			"stopagent":    cmdStopAgent,
+			"chown":        cmdChown,
 		},
+		Condition: scriptCondition,
 	})
+}
+
+// scriptCondition knows [root]: the test runs as root, so it can give
+// files to another user. (safefile's unit tests cover a foreign owner for
+// any user.)
+func scriptCondition(cond string) (bool, error) {
+	if cond != "root" {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	return os.Geteuid() == 0, nil
+}
+
+// chown UID PATH: give PATH to the user UID (only root can).
+func cmdChown(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: chown UID PATH")
+	}
+	uid, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	ts.Check(os.Lchown(ts.MkAbs(args[1]), uid, -1))
 }
 
 // exits CODE PROG [ARGS...]: run PROG and require that exact exit status.

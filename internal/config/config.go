@@ -28,6 +28,7 @@ type Config struct {
 	LockTimeout         time.Duration // lock_timeout: how long to wait for another mysafe process
 	StateDir            string        // where mysafe keeps what it remembers about vaults (not a setting)
 	ImportMaxSize       int64         // import.max_size: largest file import reads, in bytes
+	SharedFiles         bool          // allow_shared_files: accept a vault or unlock file others can read or another user owns
 	ConfigFile          string        // the file that was read, if any
 }
 
@@ -96,6 +97,7 @@ func Load(flags *pflag.FlagSet, env Env) (*Config, error) {
 	v.SetDefault("no_input", false)
 	v.SetDefault("lock_timeout", DefaultLockTimeout.String())
 	v.SetDefault("import.max_size", "64MiB")
+	v.SetDefault("allow_shared_files", false)
 
 	flagOf := map[string]string{"vault": "vault", "no_input": "no-input"}
 	for key, flag := range flagOf {
@@ -106,11 +108,12 @@ func Load(flags *pflag.FlagSet, env Env) (*Config, error) {
 		}
 	}
 	// MYSAFE_VAULT, MYSAFE_CLIPBOARD_CLEAR_AFTER, MYSAFE_NO_INPUT,
-	// MYSAFE_IDENTITY_FILE, MYSAFE_LOCK_TIMEOUT, read through env rather than viper's own view
+	// MYSAFE_IDENTITY_FILE, MYSAFE_LOCK_TIMEOUT, MYSAFE_IMPORT_MAX_SIZE,
+	// MYSAFE_ALLOW_SHARED_FILES, read through env rather than viper's own view
 	// of the process environment, so that what the caller passes is all
 	// there is. A value set here overrides the file and the defaults but
 	// not a flag given on the command line.
-	for _, key := range []string{"vault", "clipboard.clear_after", "no_input", "identity_file", "lock_timeout", "import.max_size"} {
+	for _, key := range []string{"vault", "clipboard.clear_after", "no_input", "identity_file", "lock_timeout", "import.max_size", "allow_shared_files"} {
 		val := env(EnvName(key))
 		if val == "" {
 			continue
@@ -158,12 +161,11 @@ func Load(flags *pflag.FlagSet, env Env) (*Config, error) {
 	}
 	c.ClipboardClearAfter = d
 
-	switch s := strings.ToLower(v.GetString("no_input")); s {
-	case "", "0", "false", "no":
-	case "1", "true", "yes":
-		c.NoInput = true
-	default:
-		return nil, fmt.Errorf("no_input: %q is not true or false", s)
+	if c.NoInput, err = parseBool("no_input", v.GetString("no_input")); err != nil {
+		return nil, err
+	}
+	if c.SharedFiles, err = parseBool("allow_shared_files", v.GetString("allow_shared_files")); err != nil {
+		return nil, err
 	}
 	c.IdentityFile = expandHome(v.GetString("identity_file"), env)
 	if c.LockTimeout, err = parseDuration(v.GetString("lock_timeout")); err != nil {
@@ -178,6 +180,17 @@ func Load(flags *pflag.FlagSet, env Env) (*Config, error) {
 		return nil, fmt.Errorf("import.max_size: %v", err)
 	}
 	return c, nil
+}
+
+// parseBool reads a yes/no setting.
+func parseBool(key, s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "0", "false", "no":
+		return false, nil
+	case "1", "true", "yes":
+		return true, nil
+	}
+	return false, fmt.Errorf("%s: %q is not true or false", key, s)
 }
 
 // readConfigFile reads the config file, refusing one larger than

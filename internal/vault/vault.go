@@ -38,6 +38,8 @@ import (
 	"filippo.io/age"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/mysafe/mysafe/internal/safefile"
 )
 
 // Errors returned by this package; callers map them to exit codes with errors.Is.
@@ -147,6 +149,10 @@ type Options struct {
 	// StateDir is where the highest generation seen of each vault is kept
 	// (the rollback guard); empty disables the guard.
 	StateDir string
+	// SharedFile accepts a vault file that other users can read or that
+	// another user owns, for a vault shared read-only on purpose (see
+	// safefile.CheckPrivate). A file others can write is refused anyway.
+	SharedFile bool
 }
 
 // CreateOptions configure a new vault.
@@ -331,7 +337,9 @@ func (ks *keySet) store(v *Vault, btx *bolt.Tx, vaultID []byte) error {
 
 // Open opens an existing vault file, locked. ErrNoVault means there is no
 // file at path; ErrInUse that another process holds it past the timeout;
-// ErrNotVault and ErrDamaged that the file is not a readable vault.
+// ErrNotVault and ErrDamaged that the file is not a readable vault; an
+// error matching safefile.ErrNotPrivate that other users can write it, or
+// read or own it without o.SharedFile.
 func Open(path string, o Options) (*Vault, error) {
 	o.fill()
 	fi, err := os.Stat(path)
@@ -344,6 +352,9 @@ func Open(path string, o Options) (*Vault, error) {
 	// bbolt would turn an empty file into a new database: refuse it first.
 	if fi.IsDir() || fi.Size() == 0 {
 		return nil, fmt.Errorf("%s: %w (it is %s)", path, ErrNotVault, map[bool]string{true: "a directory", false: "empty"}[fi.IsDir()])
+	}
+	if err := safefile.CheckPrivate(path, fi, o.SharedFile); err != nil {
+		return nil, fmt.Errorf("vault %w", err)
 	}
 	v := &Vault{path: path, readOnly: o.ReadOnly, now: o.Now, lockTimeout: o.LockTimeout, stateDir: o.StateDir}
 	if err := v.open(o.ReadOnly); err != nil {
