@@ -120,18 +120,7 @@ func TestScript(t *testing.T) {
 			"stopagent":    cmdStopAgent,
 			"chown":        cmdChown,
 		},
-		Condition: scriptCondition,
 	})
-}
-
-// scriptCondition knows [root]: the test runs as root, so it can give
-// files to another user. (safefile's unit tests cover a foreign owner for
-// any user.)
-func scriptCondition(cond string) (bool, error) {
-	if cond != "root" {
-		return false, fmt.Errorf("unknown condition %q", cond)
-	}
-	return os.Geteuid() == 0, nil
 }
 
 // chown UID PATH: give PATH to the user UID (only root can).
@@ -306,8 +295,13 @@ func cmdStopAgent(ts *testscript.TestScript, neg bool, args []string) {
 
 // needTool is the script condition [need:PROGRAM]: PROGRAM is installed.
 // In CI (CI=true) a missing tool is an error, so the script fails instead
-// of skipping.
+// of skipping. [root] holds when the test runs as root, so it can give
+// files to another user (safefile's unit tests cover a foreign owner for
+// any user).
 func needTool(cond string) (bool, error) {
+	if cond == "root" {
+		return os.Geteuid() == 0, nil
+	}
 	prog, ok := strings.CutPrefix(cond, "need:")
 	if !ok {
 		return false, fmt.Errorf("unknown condition %q", cond)

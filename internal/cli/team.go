@@ -116,9 +116,9 @@ contact of that name must have the same keys.`,
 			if cardFile == "" {
 				return teamAddMemberRun(f, args[0], args[1])
 			}
-			b, err := readLimitedFile(cardFile, 64<<10)
+			b, err := readInputFile(cardFile, "card or key file", maxCardFileLen)
 			if err != nil {
-				return &exitError{class: errNotFound, err: err}
+				return err
 			}
 			return teamAddMemberRun(f, args[0], firstKeyLine(string(b)))
 		},
