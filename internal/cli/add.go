@@ -63,15 +63,15 @@ Without a terminal, give the client secret with --client-secret-stdin or
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Name, "name", "", "name of the API secret (required)")
-	fl.StringVar(&opts.URL, "url", "", "absolute http(s) URL of the API (required)")
-	fl.StringVar(&opts.ClientID, "client-id", "", "client ID (required)")
-	fl.StringVar(&opts.Identifier, "identifier", "", "identifier, unique in the vault")
-	fl.StringVar(&opts.Method, "method", "", "HTTP method: GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS")
+	fl.StringVar(&opts.Name, secret.FieldName.Name(), "", "name of the API secret (required)")
+	fl.StringVar(&opts.URL, secret.FieldURL.Name(), "", "absolute http(s) URL of the API (required)")
+	fl.StringVar(&opts.ClientID, secret.FieldClientID.Name(), "", "client ID (required)")
+	fl.StringVar(&opts.Identifier, secret.FieldIdentifier.Name(), "", "identifier, unique in the vault")
+	fl.StringVar(&opts.Method, secret.FieldMethod.Name(), "", "HTTP method: GET, POST, PUT, PATCH, DELETE, HEAD or OPTIONS")
 	fl.StringArrayVar(&opts.Tags, "tag", nil, "tag (repeatable)")
-	fl.StringVar(&opts.Notes, "notes", "", "free-text notes")
-	fl.StringVar(&opts.TokenURL, "token-url", "", "OAuth 2.0 token endpoint, when it is not the URL (for `mysafe token`)")
-	fl.StringVar(&opts.TokenAuth, "token-auth", "", "how `mysafe token` sends the client secret: basic (default) or form")
+	fl.StringVar(&opts.Notes, secret.FieldNotes.Name(), "", "free-text notes")
+	fl.StringVar(&opts.TokenURL, secret.FieldTokenURL.Name(), "", "OAuth 2.0 token endpoint, when it is not the URL (for `mysafe token`)")
+	fl.StringVar(&opts.TokenAuth, secret.FieldTokenAuth.Name(), "", "how `mysafe token` sends the client secret: basic (default) or form")
 	fl.BoolVar(&opts.JSON, "json", false, "print the saved record as JSON")
 	opts.Secret.addFlags(cmd)
 	return cmd
@@ -91,22 +91,22 @@ func addRun(o *AddOptions) error {
 		}
 	}
 	for _, q := range []struct {
-		field, label string
-		dst          *string
-		check        func(string) error
+		field secret.Field
+		dst   *string
+		check func(string) error
 	}{
-		{"--name", "Name", &r.Name, nil},
-		{"--url", "URL", &r.URL, secret.ValidateURL},
-		{"--client-id", "Client ID", &r.ClientID, nil},
+		{secret.FieldName, &r.Name, nil},
+		{secret.FieldURL, &r.URL, secret.ValidateURL},
+		{secret.FieldClientID, &r.ClientID, nil},
 	} {
 		if *q.dst != "" {
 			continue
 		}
 		if !prompt {
-			return usageErr(fmt.Sprintf("missing required %s (no terminal to ask for it)", q.field))
+			return usageErr(fmt.Sprintf("missing required --%s (no terminal to ask for it)", q.field.Name()))
 		}
 		for *q.dst == "" {
-			ans, err := f.Prompter.Line(q.label + ": ")
+			ans, err := f.Prompter.Line(q.field.Label() + ": ")
 			if err != nil {
 				return err
 			}

@@ -152,7 +152,7 @@ func registerCompletions(root *cobra.Command, f *Factory) {
 		},
 	}
 	flags := map[string]cobra.CompletionFunc{
-		"field":  fixedCompletion(secret.RevealFields()),
+		"field":  fixedCompletion(secret.FieldNames()),
 		"method": fixedCompletion(append(secret.Methods(), lower(secret.Methods())...)),
 		"tag":    f.completeTags,
 		"to":     f.completeContacts,

@@ -44,9 +44,9 @@ field. Tags are changed with
 				dst **string
 				val *string
 			}{
-				"name": {&opts.Name, &name}, "url": {&opts.URL, &url}, "client-id": {&opts.ClientID, &clientID},
-				"identifier": {&opts.Identifier, &identifier}, "method": {&opts.Method, &method}, "notes": {&opts.Notes, &notes},
-				"token-url": {&opts.TokenURL, &tokenURL}, "token-auth": {&opts.TokenAuth, &tokenAuth},
+				secret.FieldName.Name(): {&opts.Name, &name}, secret.FieldURL.Name(): {&opts.URL, &url}, secret.FieldClientID.Name(): {&opts.ClientID, &clientID},
+				secret.FieldIdentifier.Name(): {&opts.Identifier, &identifier}, secret.FieldMethod.Name(): {&opts.Method, &method}, secret.FieldNotes.Name(): {&opts.Notes, &notes},
+				secret.FieldTokenURL.Name(): {&opts.TokenURL, &tokenURL}, secret.FieldTokenAuth.Name(): {&opts.TokenAuth, &tokenAuth},
 			} {
 				if fl.Changed(flag) {
 					*pair.dst = pair.val
@@ -56,14 +56,14 @@ field. Tags are changed with
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&name, "name", "", "new name")
-	fl.StringVar(&url, "url", "", "new URL")
-	fl.StringVar(&clientID, "client-id", "", "new client ID")
-	fl.StringVar(&identifier, "identifier", "", "new identifier (empty to remove)")
-	fl.StringVar(&method, "method", "", "new HTTP method (empty to remove)")
-	fl.StringVar(&notes, "notes", "", "new notes (empty to remove)")
-	fl.StringVar(&tokenURL, "token-url", "", "new OAuth 2.0 token endpoint (empty to use the URL)")
-	fl.StringVar(&tokenAuth, "token-auth", "", "new token authentication: basic or form (empty for basic)")
+	fl.StringVar(&name, secret.FieldName.Name(), "", "new name")
+	fl.StringVar(&url, secret.FieldURL.Name(), "", "new URL")
+	fl.StringVar(&clientID, secret.FieldClientID.Name(), "", "new client ID")
+	fl.StringVar(&identifier, secret.FieldIdentifier.Name(), "", "new identifier (empty to remove)")
+	fl.StringVar(&method, secret.FieldMethod.Name(), "", "new HTTP method (empty to remove)")
+	fl.StringVar(&notes, secret.FieldNotes.Name(), "", "new notes (empty to remove)")
+	fl.StringVar(&tokenURL, secret.FieldTokenURL.Name(), "", "new OAuth 2.0 token endpoint (empty to use the URL)")
+	fl.StringVar(&tokenAuth, secret.FieldTokenAuth.Name(), "", "new token authentication: basic or form (empty for basic)")
 	opts.Secret.addFlags(cmd)
 	return cmd
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -56,7 +55,7 @@ contact card --signer (or MYSAFE_SIGNER) gives. Nothing is recorded.`,
 			return revealRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Field, "field", secret.FieldClientSecret, "field to reveal: client-secret, client-id, url, identifier, name, method, notes, token-url or token-auth")
+	cmd.Flags().StringVar(&opts.Field, "field", secret.FieldClientSecret.Name(), "field to reveal: "+orList(secret.FieldNames()))
 	cmd.Flags().BoolVarP(&opts.NoNewline, "no-newline", "n", false, "do not print a trailing newline")
 	cmd.Flags().BoolVarP(&opts.Copy, "copy", "c", false, "copy to the clipboard instead of printing")
 	cmd.Flags().BoolVar(&opts.OSC52, "osc52", false, "with --copy, use the terminal's clipboard (OSC 52), e.g. over SSH")
@@ -69,122 +68,56 @@ contact card --signer (or MYSAFE_SIGNER) gives. Nothing is recorded.`,
 	return cmd
 }
 
-// revealing is one reveal: the vault, opened once (nil when the value
-// came from a bundle), and the value read.
-type revealing struct {
-	v        *vault.Vault
-	writable bool
-	r        *secret.Record
-	value    string
-}
-
-// openReveal opens the vault and reads the field. The vault is opened for
-// writing, to record the last use; a vault this user may only read (a
-// read-only mount, a 0400 file in CI) is still revealed, without recording.
-// With a bundle source, the record comes from the bundle and no vault is
-// opened.
-func openReveal(f *Factory, ref, field string, src bundleSource) (*revealing, error) {
-	if _, err := (&secret.Record{}).FieldValue(field); err != nil {
-		return nil, err
-	}
-	rv := &revealing{writable: true}
-	var err error
+// revealRecord finds the API secret ref names and hands it to use, and
+// records the time of this use in the same transaction once use has
+// succeeded: a reveal that fails writes nothing. The vault is opened for
+// writing; a vault this user may only read (a read-only mount, a 0400 file
+// in CI) is still revealed, without recording. With a bundle source the
+// record comes from the bundle: no vault is opened and nothing is recorded.
+func revealRecord(f *Factory, ref string, src bundleSource, use func(*secret.Record) error) error {
 	if src.Path != "" {
-		var find func(string) (*secret.Record, error)
-		if find, err = src.finder(f); err == nil {
-			rv.r, err = find(ref)
+		find, err := src.finder(f)
+		if err != nil {
+			return err
 		}
-		if err == nil {
-			rv.value, _ = rv.r.FieldValue(field)
+		r, err := find(ref)
+		if err != nil {
+			return err
 		}
-	} else {
-		err = rv.openVault(f, ref, field)
+		return use(r)
 	}
-	if err == nil && rv.value == "" && fieldLabel(field) == "Client secret" {
-		err = noSecretErr(rv.r, ref)
-		if src.Path != "" {
-			err = &exitError{class: errNotFound, msg: fmt.Sprintf("%s has no client secret", describe(rv.r)),
-				hint: "ask its sender to set one and share it again"}
-		}
-	}
-	if err != nil {
-		rv.close()
-		return nil, err
-	}
-	return rv, nil
-}
-
-// openVault opens the vault for openReveal and reads the record and field.
-func (rv *revealing) openVault(f *Factory, ref, field string) error {
 	v, err := f.OpenVault(true)
 	if err != nil {
 		return err
 	}
+	defer v.Close()
+	writable := true
 	if err := v.Reopen(false); errors.Is(err, fs.ErrPermission) {
-		rv.writable = false
+		writable = false
 		err = v.Reopen(true)
 	}
 	if err != nil {
-		v.Close()
 		return err
 	}
-	rv.v = v
-	return v.View(func(tx *vault.Tx) (err error) {
-		if rv.r, err = tx.Find(ref); err != nil {
+	if !writable {
+		if err := v.View(func(tx *vault.Tx) error {
+			r, err := tx.Find(ref)
+			if err != nil {
+				return err
+			}
+			return use(r)
+		}); err != nil {
 			return err
 		}
-		rv.value, _ = rv.r.FieldValue(field)
-		return nil
-	})
-}
-
-// close releases the vault, if one was opened.
-func (rv *revealing) close() {
-	if rv.v != nil {
-		rv.v.Close()
-	}
-}
-
-// noSecretErr is the error for using the client secret of a record that
-// has none.
-func noSecretErr(r *secret.Record, ref string) error {
-	return &exitError{class: errNotFound, msg: fmt.Sprintf("%s has no client secret", describe(r)),
-		hint: "set one with `mysafe edit " + ref + " --client-secret-stdin`"}
-}
-
-// openFind opens the vault with a shared lock and finds the record ref
-// names. The caller closes the vault, and may Reopen it for writing.
-func openFind(f *Factory, ref string) (*vault.Vault, *secret.Record, error) {
-	v, err := f.OpenVault(true)
-	if err != nil {
-		return nil, nil, err
-	}
-	var r *secret.Record
-	if err := v.View(func(tx *vault.Tx) (err error) {
-		r, err = tx.Find(ref)
-		return err
-	}); err != nil {
-		v.Close()
-		return nil, nil, err
-	}
-	return v, r, nil
-}
-
-// recordUse stores the time of this use, once the value has been handed
-// over: a reveal that fails writes nothing. A value read from a bundle has
-// no vault to record it in.
-func (rv *revealing) recordUse(f *Factory) error {
-	if rv.v == nil {
-		return nil
-	}
-	defer rv.close()
-	if !rv.writable {
 		f.chatter("mysafe: note: the vault is read-only here; last use not recorded")
 		return nil
 	}
-	return rv.v.Update(func(tx *vault.Tx) error {
-		r, err := tx.Find(rv.r.ID)
+	return v.Update(func(tx *vault.Tx) error {
+		r, err := tx.Find(ref)
 		if err != nil {
+			return err
+		}
+		if err := use(r); err != nil {
 			return err
 		}
 		r.LastUsedAt = tx.Now()
@@ -192,78 +125,64 @@ func (rv *revealing) recordUse(f *Factory) error {
 	})
 }
 
+// fieldValue returns field of r, refusing an empty client secret: handing
+// a script nothing would only fail later, less clearly.
+func fieldValue(r *secret.Record, field secret.Field, ref string, src bundleSource) (string, error) {
+	v := field.Value(r)
+	if v != "" || field != secret.FieldClientSecret {
+		return v, nil
+	}
+	if src.Path != "" {
+		return "", &exitError{class: errNotFound, msg: fmt.Sprintf("%s has no client secret", describe(r)),
+			hint: "ask its sender to set one and share it again"}
+	}
+	return "", noSecretErr(r, ref)
+}
+
 func revealRun(o *RevealOptions) error {
 	if o.JSON {
 		return revealJSONRun(o)
 	}
+	field, err := secret.ParseField(o.Field)
+	if err != nil {
+		return err
+	}
 	if o.Copy {
-		return copyRun(o)
+		return copyRun(o, field)
 	}
 	if o.OSC52 || o.ClearAfter != "" {
 		return usageErr("--osc52 and --clear-after go with --copy")
 	}
-	rv, err := openReveal(o.F, o.Ref, o.Field, o.Bundle)
-	if err != nil {
+	return revealRecord(o.F, o.Ref, o.Bundle, func(r *secret.Record) error {
+		value, err := fieldValue(r, field, o.Ref, o.Bundle)
+		if err != nil {
+			return err
+		}
+		if o.F.IO.StdoutTTY {
+			// A person is reading: a value that carries escape sequences (a
+			// note from someone else's bundle) must not act on the terminal.
+			value = display.Safe(value)
+		}
+		if o.NoNewline {
+			_, err = fmt.Fprint(o.F.IO.Out, value)
+		} else {
+			_, err = fmt.Fprintln(o.F.IO.Out, value)
+		}
 		return err
-	}
-	value := rv.value
-	if o.F.IO.StdoutTTY {
-		// A person is reading: a value that carries escape sequences (a
-		// note from someone else's bundle) must not act on the terminal.
-		value = display.Safe(value)
-	}
-	if o.NoNewline {
-		_, err = fmt.Fprint(o.F.IO.Out, value)
-	} else {
-		_, err = fmt.Fprintln(o.F.IO.Out, value)
-	}
-	if err != nil {
-		rv.close()
-		return err
-	}
-	return rv.recordUse(o.F)
+	})
 }
 
 // revealJSONRun prints the whole record, client secret included, in the
 // shape of `export --format json`'s objects.
 func revealJSONRun(o *RevealOptions) error {
-	rv, err := openReveal(o.F, o.Ref, secret.FieldName, o.Bundle)
-	if err != nil {
-		return err
-	}
-	if err := writeJSON(o.F.IO.Out, rv.r.ToExport()); err != nil {
-		rv.close()
-		return err
-	}
-	return rv.recordUse(o.F)
-}
-
-// fieldLabel names a field for messages.
-func fieldLabel(field string) string {
-	switch strings.ReplaceAll(strings.ToLower(field), "_", "-") {
-	case secret.FieldClientSecret, "secret":
-		return "Client secret"
-	case secret.FieldClientID:
-		return "Client ID"
-	case secret.FieldURL:
-		return "URL"
-	case secret.FieldIdentifier:
-		return "Identifier"
-	case secret.FieldName:
-		return "Name"
-	case secret.FieldMethod:
-		return "Method"
-	case secret.FieldTokenURL:
-		return "Token URL"
-	case secret.FieldTokenAuth:
-		return "Token auth"
-	}
-	return "Notes"
+	return revealRecord(o.F, o.Ref, o.Bundle, func(r *secret.Record) error {
+		return writeJSON(o.F.IO.Out, r.ToExport())
+	})
 }
 
 // copyRun puts the value on the clipboard. The clipboard is checked before
 // the vault is unlocked, so nobody types a passphrase for nothing.
-func copyRun(o *RevealOptions) error {
+func copyRun(o *RevealOptions, field secret.Field) error {
 	f := o.F
 	clearAfter := f.Config().ClipboardClearAfter
 	if o.ClearAfter != "" {
@@ -285,24 +204,24 @@ func copyRun(o *RevealOptions) error {
 	if _, err := clipboard.Select(env, opts); err != nil {
 		return clipboardErr(err)
 	}
-	rv, err := openReveal(f, o.Ref, o.Field, o.Bundle)
-	if err != nil {
-		return err
-	}
-	r := rv.r
-	if rv.value == "" {
-		rv.close()
-		return &exitError{class: errNotFound, msg: fmt.Sprintf("%s of %s is empty: nothing to copy", fieldLabel(o.Field), describe(r))}
-	}
-	res, err := clipboard.Copy(context.Background(), env, []byte(rv.value), opts)
-	if err != nil {
-		rv.close()
+	var res clipboard.Result
+	var name string
+	err := revealRecord(f, o.Ref, o.Bundle, func(r *secret.Record) error {
+		value, err := fieldValue(r, field, o.Ref, o.Bundle)
+		if err != nil {
+			return err
+		}
+		if value == "" {
+			return &exitError{class: errNotFound, msg: fmt.Sprintf("%s of %s is empty: nothing to copy", field.Label(), describe(r))}
+		}
+		name = r.Name
+		res, err = clipboard.Copy(context.Background(), env, []byte(value), opts)
 		return clipboardErr(err)
-	}
-	if err := rv.recordUse(f); err != nil {
+	})
+	if err != nil {
 		return err
 	}
-	what := fmt.Sprintf("%s of %s", fieldLabel(o.Field), r.Name)
+	what := fmt.Sprintf("%s of %s", field.Label(), name)
 	switch {
 	case res.ClearScheduled:
 		f.chatter("%s copied; clears in %s", what, res.ClearAfter)
@@ -315,6 +234,9 @@ func copyRun(o *RevealOptions) error {
 }
 
 func clipboardErr(err error) error {
+	if err == nil {
+		return nil
+	}
 	if errors.Is(err, clipboard.ErrUnavailable) {
 		return &exitError{class: errNotFound, err: err}
 	}

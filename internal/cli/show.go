@@ -69,20 +69,20 @@ func writeDetails(w io.Writer, r *secret.Record) error {
 		}
 		fmt.Fprintf(w, "%-*s%s\n", width, k, display.Safe(v))
 	}
-	line("Name", r.Name)
+	line(secret.FieldName.Label(), r.Name)
 	line("Owner", r.Owner)
 	line("Last use", lastUse(r.LastUsedAt))
-	line("URL", r.URL)
-	line("Identifier", dash(r.Identifier))
-	line("Client ID", r.ClientID)
-	line("Method", dash(r.Method))
+	line(secret.FieldURL.Label(), r.URL)
+	line(secret.FieldIdentifier.Label(), dash(r.Identifier))
+	line(secret.FieldClientID.Label(), r.ClientID)
+	line(secret.FieldMethod.Label(), dash(r.Method))
 	if r.TokenURL != "" || r.TokenAuth != "" {
-		line("Token URL", dash(r.TokenURL))
-		line("Token auth", dash(r.TokenAuth))
+		line(secret.FieldTokenURL.Label(), dash(r.TokenURL))
+		line(secret.FieldTokenAuth.Label(), dash(r.TokenAuth))
 	}
 	line("Tags", dash(strings.Join(r.Tags, ", ")))
 	notes := display.Lines(r.Notes)
-	line("Notes", dash(notes[0]))
+	line(secret.FieldNotes.Label(), dash(notes[0]))
 	for _, n := range notes[1:] {
 		line("", n)
 	}

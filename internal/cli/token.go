@@ -100,7 +100,7 @@ func tokenRun(o *TokenOptions) error {
 	}
 	auth, err := secret.NormalizeTokenAuth(o.TokenAuth)
 	if err != nil {
-		return usageErr("--token-auth: " + strings.TrimPrefix(err.Error(), secret.FieldTokenAuth+": "))
+		return usageErr("--token-auth: " + strings.TrimPrefix(err.Error(), secret.FieldTokenAuth.Name()+": "))
 	}
 	timeout := oauth.DefaultTimeout
 	if o.Timeout != "" {
@@ -141,13 +141,13 @@ func tokenRun(o *TokenOptions) error {
 	}
 	// The last use is recorded like reveal's, once the token is out: a
 	// vault this user may only read is used without recording.
-	rv := &revealing{v: v, r: r, writable: true}
 	if err := v.Reopen(false); errors.Is(err, fs.ErrPermission) {
-		rv.writable = false
+		f.chatter("mysafe: note: the vault is read-only here; last use not recorded")
+		return nil
 	} else if err != nil {
 		return err
 	}
-	return rv.recordUse(f)
+	return recordUse(v, r.ID)
 }
 
 // tokenRequest builds the grant for record r. The endpoint is the record's

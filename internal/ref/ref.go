@@ -33,12 +33,12 @@ var ErrSyntax = errors.New("invalid reference")
 type Ref struct {
 	// Record names the API secret: its identifier, id or exact name.
 	Record string
-	// Field is the canonical field name (secret.FieldClientSecret, ...).
-	Field string
+	// Field is the field the reference reads.
+	Field secret.Field
 }
 
 // String writes r out in full, with the scheme and the field.
-func (r Ref) String() string { return Scheme + r.Record + "/" + r.Field }
+func (r Ref) String() string { return Scheme + r.Record + "/" + r.Field.Name() }
 
 // Parse parses a reference written out in full: mysafe://REF or
 // mysafe://REF/field. When REF/... has a slash, what follows the last one
@@ -78,7 +78,7 @@ func parseBody(s string) (Ref, error) {
 	if i := strings.LastIndexByte(s, '/'); i >= 0 {
 		f, err := secret.ParseField(s[i+1:])
 		if err != nil {
-			return Ref{}, fmt.Errorf("%w %q: %q is not a field (want one of %s)", ErrSyntax, clip(s), s[i+1:], strings.Join(secret.RevealFields(), ", "))
+			return Ref{}, fmt.Errorf("%w %q: %q is not a field (want one of %s)", ErrSyntax, clip(s), s[i+1:], strings.Join(secret.FieldNames(), ", "))
 		}
 		r.Record, r.Field = s[:i], f
 	}
@@ -126,10 +126,7 @@ func Resolve(refs []Ref, find Finder) (map[Ref]string, error) {
 		if err != nil {
 			return nil, &NotFoundError{Ref: r, Err: err}
 		}
-		v, err := rec.FieldValue(r.Field)
-		if err != nil {
-			return nil, err
-		}
+		v := r.Field.Value(rec)
 		if v == "" && r.Field == secret.FieldClientSecret {
 			return nil, &NotFoundError{Ref: r, Err: ErrEmptySecret}
 		}

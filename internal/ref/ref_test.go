@@ -41,7 +41,7 @@ func TestParse(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || r.Record != tc.rec || r.Field != tc.field {
+			if err != nil || r.Record != tc.rec || r.Field.Name() != tc.field {
 				t.Fatalf("Parse(%q) = %+v, %v; want %s / %s", tc.in, r, err, tc.rec, tc.field)
 			}
 			// What String writes parses back to the same reference.
@@ -73,7 +73,7 @@ func TestParseEnvFlag(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || v.Name != tc.name || v.Ref == nil || v.Ref.Record != tc.rec || v.Ref.Field != tc.field {
+		if err != nil || v.Name != tc.name || v.Ref == nil || v.Ref.Record != tc.rec || v.Ref.Field.Name() != tc.field {
 			t.Errorf("ParseEnvFlag(%q) = %+v, %v", tc.in, v, err)
 		}
 	}
@@ -146,10 +146,10 @@ func TestTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 	refs := tpl.Refs()
-	if len(refs) != 3 || refs[0] != (Ref{"payments", "url"}) || refs[1] != (Ref{"payments", "client-secret"}) {
+	if len(refs) != 3 || refs[0] != (Ref{"payments", secret.FieldURL}) || refs[1] != (Ref{"payments", secret.FieldClientSecret}) {
 		t.Fatalf("Refs() = %+v", refs)
 	}
-	out, err := tpl.Execute(map[Ref]string{{"payments", "url"}: "https://pay.example", {"payments", "client-secret"}: "s3cr3t"})
+	out, err := tpl.Execute(map[Ref]string{{"payments", secret.FieldURL}: "https://pay.example", {"payments", secret.FieldClientSecret}: "s3cr3t"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +180,7 @@ func TestResolve(t *testing.T) {
 		}
 		return nil, secret.ErrNotFound
 	}
-	refs := []Ref{{"payments", "client-secret"}, {"payments", "url"}, {"payments", "client-secret"}, {"nosecret", "client-id"}}
+	refs := []Ref{{"payments", secret.FieldClientSecret}, {"payments", secret.FieldURL}, {"payments", secret.FieldClientSecret}, {"nosecret", secret.FieldClientID}}
 	got, err := Resolve(refs, find)
 	if err != nil {
 		t.Fatal(err)
@@ -188,12 +188,12 @@ func TestResolve(t *testing.T) {
 	if got[refs[0]] != "s3cr3t" || got[refs[1]] != "https://pay.example" || got[refs[3]] != "n" || calls != 3 {
 		t.Fatalf("Resolve = %v (%d lookups)", got, calls)
 	}
-	_, err = Resolve([]Ref{{"payments", "url"}, {"missing", "url"}}, find)
+	_, err = Resolve([]Ref{{"payments", secret.FieldURL}, {"missing", secret.FieldURL}}, find)
 	var nf *NotFoundError
 	if !errors.As(err, &nf) || nf.Ref.Record != "missing" || !errors.Is(err, secret.ErrNotFound) {
 		t.Fatalf("unknown reference: %v", err)
 	}
-	if _, err := Resolve([]Ref{{"nosecret", "client-secret"}}, find); !errors.Is(err, ErrEmptySecret) {
+	if _, err := Resolve([]Ref{{"nosecret", secret.FieldClientSecret}}, find); !errors.Is(err, ErrEmptySecret) {
 		t.Fatalf("empty client secret: %v", err)
 	}
 }
@@ -207,7 +207,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := secret.ParseField(r.Field); err != nil || r.Record == "" {
+		if r.Field.Name() == "" || r.Record == "" {
 			t.Fatalf("ParseShort(%q) = %+v", s, r)
 		}
 		again, err := Parse(r.String())

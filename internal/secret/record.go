@@ -155,7 +155,7 @@ func NormalizeMethod(m string) (string, error) {
 	if m == "" || slices.Contains(methods, m) {
 		return m, nil
 	}
-	return "", &FieldError{Field: "method", Msg: fmt.Sprintf("unknown HTTP method %q (want one of %s)", m, strings.Join(methods, ", "))}
+	return "", &FieldError{Field: FieldMethod.Name(), Msg: fmt.Sprintf("unknown HTTP method %q (want one of %s)", m, strings.Join(methods, ", "))}
 }
 
 // ValidateTag checks one tag: a non-empty word with no spaces or commas.
@@ -288,12 +288,12 @@ func checkVisible(field, v string) error {
 }
 
 // ValidateURL checks that u is an absolute http or https URL with a host.
-func ValidateURL(u string) error { return checkURL(FieldURL, u, true) }
+func ValidateURL(u string) error { return checkURL(FieldURL.Name(), u, true) }
 
 // ValidateTokenURL checks an optional token URL: empty, or an absolute http
 // or https URL with a host. Whether plain http may be used is decided when a
 // token is fetched, not here.
-func ValidateTokenURL(u string) error { return checkURL(FieldTokenURL, u, false) }
+func ValidateTokenURL(u string) error { return checkURL(FieldTokenURL.Name(), u, false) }
 
 func checkURL(field, u string, required bool) error {
 	if err := checkLine(field, u, MaxFieldLen, required); err != nil {
@@ -361,16 +361,16 @@ func NormalizeTokenAuth(s string) (string, error) {
 	case TokenAuthForm, "client_secret_post":
 		return TokenAuthForm, nil
 	}
-	return "", &FieldError{Field: FieldTokenAuth, Msg: fmt.Sprintf("unknown token authentication %q (want basic or form)", s)}
+	return "", &FieldError{Field: FieldTokenAuth.Name(), Msg: fmt.Sprintf("unknown token authentication %q (want basic or form)", s)}
 }
 
 // ValidateIdentifier checks an identifier: optional, one line, no spaces.
 func ValidateIdentifier(id string) error {
-	if err := checkLine("identifier", id, MaxNameLen, false); err != nil {
+	if err := checkLine(FieldIdentifier.Name(), id, MaxNameLen, false); err != nil {
 		return err
 	}
 	if strings.IndexFunc(id, unicode.IsSpace) >= 0 {
-		return &FieldError{Field: "identifier", Msg: fmt.Sprintf("%q has a space (identifiers are single words)", id)}
+		return &FieldError{Field: FieldIdentifier.Name(), Msg: fmt.Sprintf("%q has a space (identifiers are single words)", id)}
 	}
 	return nil
 }
@@ -400,9 +400,9 @@ func (r *Record) Problems() []error {
 			out = append(out, err)
 		}
 	}
-	add(checkLine("name", r.Name, MaxNameLen, true))
+	add(checkLine(FieldName.Name(), r.Name, MaxNameLen, true))
 	add(ValidateURL(r.URL))
-	add(checkLine("client-id", r.ClientID, MaxFieldLen, true))
+	add(checkLine(FieldClientID.Name(), r.ClientID, MaxFieldLen, true))
 	add(ValidateIdentifier(r.Identifier))
 	if m, err := NormalizeMethod(r.Method); err != nil {
 		add(err)
@@ -421,10 +421,10 @@ func (r *Record) Problems() []error {
 		r.TokenAuth = a
 	}
 	if len(r.Notes) > MaxNotesLen || !utf8.ValidString(r.Notes) {
-		add(&FieldError{Field: "notes", Msg: fmt.Sprintf("must be UTF-8 text of at most %d bytes", MaxNotesLen)})
+		add(&FieldError{Field: FieldNotes.Name(), Msg: fmt.Sprintf("must be UTF-8 text of at most %d bytes", MaxNotesLen)})
 	}
 	if len(r.ClientSecret.b) > MaxSecretLen {
-		add(&FieldError{Field: "client-secret", Msg: fmt.Sprintf("longer than %d bytes", MaxSecretLen)})
+		add(&FieldError{Field: FieldClientSecret.Name(), Msg: fmt.Sprintf("longer than %d bytes", MaxSecretLen)})
 	}
 	return out
 }
@@ -442,65 +442,4 @@ func (r *Record) Clone() *Record {
 	c.Access = slices.Clone(r.Access)
 	c.ClientSecret = NewValueBytes(r.ClientSecret.b)
 	return &c
-}
-
-// Field names accepted by reveal --field and the import/export columns.
-const (
-	FieldName         = "name"
-	FieldURL          = "url"
-	FieldClientID     = "client-id"
-	FieldClientSecret = "client-secret"
-	FieldIdentifier   = "identifier"
-	FieldMethod       = "method"
-	FieldNotes        = "notes"
-	FieldTokenURL     = "token-url"
-	FieldTokenAuth    = "token-auth"
-)
-
-// revealFields lists the fields reveal --field accepts. It is read, never changed.
-var revealFields = []string{FieldClientSecret, FieldClientID, FieldURL, FieldIdentifier, FieldName, FieldMethod, FieldNotes, FieldTokenURL, FieldTokenAuth}
-
-// ParseField returns the canonical name of a field reveal --field accepts
-// (client-secret for "secret", client-id for "client_id"), or a *FieldError.
-func ParseField(field string) (string, error) {
-	f := strings.ReplaceAll(strings.ToLower(field), "_", "-")
-	if f == "secret" {
-		return FieldClientSecret, nil
-	}
-	if slices.Contains(revealFields, f) {
-		return f, nil
-	}
-	return "", &FieldError{Field: "field", Msg: fmt.Sprintf("unknown field %q (want one of %s)", field, strings.Join(revealFields, ", "))}
-}
-
-// RevealFields returns the field names reveal --field accepts, in the order
-// help text lists them.
-func RevealFields() []string { return slices.Clone(revealFields) }
-
-// FieldValue returns the named field. The underscore spelling (client_id) is
-// accepted too.
-func (r *Record) FieldValue(field string) (string, error) {
-	f, err := ParseField(field)
-	if err != nil {
-		return "", err
-	}
-	switch f {
-	case FieldClientSecret:
-		return r.ClientSecret.Reveal(), nil
-	case FieldClientID:
-		return r.ClientID, nil
-	case FieldURL:
-		return r.URL, nil
-	case FieldIdentifier:
-		return r.Identifier, nil
-	case FieldName:
-		return r.Name, nil
-	case FieldMethod:
-		return r.Method, nil
-	case FieldTokenURL:
-		return r.TokenURL, nil
-	case FieldTokenAuth:
-		return r.TokenAuth, nil
-	}
-	return r.Notes, nil
 }

@@ -262,33 +262,6 @@ func TestSameIdentifier(t *testing.T) {
 	}
 }
 
-func TestFieldValue(t *testing.T) {
-	r := &Record{Name: "n", URL: "https://u.example", ClientID: "cid", ClientSecret: NewValue("cs"),
-		Identifier: "ident", Method: "GET", Notes: "notes", TokenURL: "https://auth.example/token", TokenAuth: TokenAuthForm}
-	for field, want := range map[string]string{
-		"token-url": "https://auth.example/token", "token_url": "https://auth.example/token", "token-auth": "form",
-		"client-secret": "cs", "secret": "cs", "client_secret": "cs", "Client-Secret": "cs",
-		"client-id": "cid", "client_id": "cid", "CLIENT_ID": "cid",
-		"url": "https://u.example", "identifier": "ident", "name": "n", "method": "GET", "notes": "notes",
-	} {
-		got, err := r.FieldValue(field)
-		if err != nil || got != want {
-			t.Errorf("FieldValue(%q) = %q, %v; want %q", field, got, err, want)
-		}
-	}
-	for _, field := range revealFields {
-		if _, err := r.FieldValue(field); err != nil {
-			t.Errorf("revealFields lists %q, which FieldValue refuses: %v", field, err)
-		}
-	}
-	for _, bad := range []string{"", "password", "tags", "owner", "id"} {
-		_, err := r.FieldValue(bad)
-		if !errors.Is(err, ErrInvalid) {
-			t.Errorf("FieldValue(%q) = %v, want ErrInvalid", bad, err)
-		}
-	}
-}
-
 func TestParsePermission(t *testing.T) {
 	for in, want := range map[string]Permission{"view": PermView, " EDIT ": PermEdit, "View": PermView} {
 		if got, err := ParsePermission(in); err != nil || got != want {

@@ -30,7 +30,9 @@ type ExportJSON struct {
 
 // csvColumns are the columns of the CSV export and import, in order. Tags are
 // separated by spaces; access entries by spaces, each name:permission.
-var csvColumns = []string{"id", "name", "url", "client_id", "client_secret", "identifier", "method", "tags", "notes", "owner", "created_at", "updated_at", "last_used_at", "access", "token_url", "token_auth"}
+var csvColumns = []string{"id", FieldName.Key(), FieldURL.Key(), FieldClientID.Key(), FieldClientSecret.Key(),
+	FieldIdentifier.Key(), FieldMethod.Key(), "tags", FieldNotes.Key(), "owner", "created_at", "updated_at",
+	"last_used_at", "access", FieldTokenURL.Key(), FieldTokenAuth.Key()}
 
 // ToExport returns the export form of r, client secret included.
 func (r *Record) ToExport() ExportJSON {
