@@ -56,7 +56,24 @@ func (v *Vault) RotateKeys(passphrase []byte, workFactor int) error {
 		}
 	}
 	oldKeys, oldID, oldWrapped := v.keys, v.identity, v.dataKey
-	gen, err := v.commit(func(tx *Tx) error {
+	gen, err := v.reseal(ks, nil)
+	if err != nil {
+		v.keys, v.identity, v.dataKey = oldKeys, oldID, oldWrapped
+		return err
+	}
+	if err := v.wipe(); err != nil {
+		return err
+	}
+	return v.remember(gen)
+}
+
+// reseal makes ks the vault's key set and writes every record, blob and
+// index page again under its keys, from an empty index, in one transaction;
+// then, when not nil, runs in the same transaction. The generation keeps
+// growing. On failure the vault's keys are ks's all the same: the caller
+// restores its own.
+func (v *Vault) reseal(ks *keySet, then func(*Tx) error) (uint64, error) {
+	return v.commit(func(tx *Tx) error {
 		btx := tx.btx
 		recs, err := tx.Records()
 		if err != nil {
@@ -102,16 +119,11 @@ func (v *Vault) RotateKeys(passphrase []byte, workFactor int) error {
 			}
 		}
 		tx.dirty = true
+		if then != nil {
+			return then(tx)
+		}
 		return nil
 	})
-	if err != nil {
-		v.keys, v.identity, v.dataKey = oldKeys, oldID, oldWrapped
-		return err
-	}
-	if err := v.wipe(); err != nil {
-		return err
-	}
-	return v.remember(gen)
 }
 
 // CheckReport is the result of Check.

@@ -798,17 +798,6 @@ func (tx *Tx) PutBlob(name string, data []byte) error {
 	return tx.setEntry(kindBlob, name, string(t[:]))
 }
 
-// DeleteBlob removes the named blob.
-func (tx *Tx) DeleteBlob(name string) error {
-	if err := tx.loadRoot(); err != nil {
-		return err
-	}
-	if err := tx.btx.Bucket(bucketData).Delete([]byte(name)); err != nil {
-		return err
-	}
-	return tx.setEntry(kindBlob, name, "")
-}
-
 // GetJSON decodes the named blob into v; ok is false when it does not exist.
 func (tx *Tx) GetJSON(name string, v any) (ok bool, err error) {
 	b, err := tx.Blob(name)

@@ -429,9 +429,6 @@ func (v *Vault) PublicKeys() (PublicKeys, error) {
 	return pub, nil
 }
 
-// Unlocked reports whether the vault has been unlocked.
-func (v *Vault) Unlocked() bool { return v.keys != nil }
-
 // metaValue returns a copy of a meta bucket value.
 func (v *Vault) metaValue(key []byte) (val []byte, err error) {
 	err = v.guard(func() error {

@@ -204,7 +204,10 @@ func TestTamperingIsRejected(t *testing.T) {
 			t.Fatalf("replay: %v, want ErrTampered", err)
 		}
 	})
-	t.Run("record forged with a public key", func(t *testing.T) {
+	t.Run("record the index does not list", func(t *testing.T) {
+		// An age file a writer made with the public sharing key, put where
+		// no index entry names it: the index refuses it before any key is
+		// used. TestForgedDataKeyIsRefused is the attack on the keys.
 		path, _, _ := setup(t)
 		v, _ := Open(path, Options{})
 		pub, _ := v.PublicKeys()
