@@ -190,6 +190,8 @@ func execRun(o *ExecOptions) error {
 		mo, me := mask.NewWriter(f.IO.Out, secrets), mask.NewWriter(f.IO.ErrOut, secrets)
 		cmd.Stdout, cmd.Stderr, masks = mo, me, []*mask.Writer{mo, me}
 	}
+	f.childRunning.Store(true)
+	defer f.childRunning.Store(false)
 	return runChild(cmd, !f.IO.StdinTTY, masks)
 }
 

@@ -23,6 +23,9 @@ const (
 	ExitConflict    = 5 // identifier exists, vault exists, ambiguous reference, vault in use
 	ExitNotPermited = 6 // the operation is not allowed on this record
 	ExitPartial     = 7 // import --skip-invalid skipped entries (the rest was imported)
+	// ExitInterrupted is the shell's status for a program ended by SIGINT
+	// (128 + 2): Ctrl-C at a prompt or during a token request.
+	ExitInterrupted = 130
 )
 
 // Sentinel errors the commands wrap so exitCode can classify them.
@@ -70,6 +73,8 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.Is(err, term.ErrInterrupted):
+		return ExitInterrupted
 	case errors.Is(err, errPartial):
 		return ExitPartial
 	case errors.Is(err, oauth.ErrRejected):

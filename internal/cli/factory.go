@@ -2,10 +2,12 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/mysafe/mysafe/internal/agent"
@@ -41,6 +43,12 @@ type Factory struct {
 	// agent.HelperArg.
 	AgentCommand []string
 
+	// ctx is cancelled by Ctrl-C; see MainWith and Context.
+	ctx context.Context
+	// childRunning is true while `exec` runs a command, which then owns
+	// Ctrl-C.
+	childRunning atomic.Bool
+
 	cfg *config.Config
 	// identity is the vault identity once this command has unlocked the
 	// vault, so that a command that opens it twice (ask first, write later)
@@ -73,6 +81,15 @@ func (f *Factory) Unlock() error {
 		return err
 	}
 	return v.Close()
+}
+
+// Context returns the context of this run: MainWith cancels it on Ctrl-C.
+// Work that waits on something outside mysafe (a network request) uses it.
+func (f *Factory) Context() context.Context {
+	if f.ctx == nil {
+		return context.Background()
+	}
+	return f.ctx
 }
 
 // Config returns the configuration loaded before the command ran.

@@ -906,3 +906,34 @@ func TestTerminalUnlockOnce(t *testing.T) {
 		t.Errorf("list after lock: exit %d, want 4", r.code)
 	}
 }
+
+// Ctrl-C at a hidden prompt: echo comes back on, the prompt line is erased,
+// mysafe exits with 130 and one line on stderr, and nothing is written. The
+// handler is cli.MainWith's, which the test binary runs as the mysafe
+// binary does.
+func TestTerminalInterrupt(t *testing.T) {
+	s := newSandbox(t)
+	term := openTerminal(t)
+	ss := s.startAtTerminal(term, s.env(), "init", "--owner", "alice")
+	at := term.expect(0, "New passphrase: ")
+	if term.echo() {
+		t.Fatal("echo was on at the prompt")
+	}
+	if _, err := term.master.Write([]byte("half-typed\x03")); err != nil {
+		t.Fatal(err)
+	}
+	if code := ss.wait(); code != 130 {
+		t.Fatalf("exit code %d, want 130; stderr: %s", code, ss.stderr.String())
+	}
+	term.expect(at, "\r\x1b[K")
+	if !term.echo() {
+		t.Error("echo was left off after Ctrl-C")
+	}
+	if got := ss.stderr.String(); got != "mysafe: interrupted\n" {
+		t.Errorf("stderr = %q, want one line", got)
+	}
+	if _, err := os.Stat(s.vaultPath()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an interrupted init left a vault: %v", err)
+	}
+	ss.assertAbsent("half-typed")
+}

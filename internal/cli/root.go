@@ -32,7 +32,61 @@ func Main(version string) int {
 	// mysafe runs for milliseconds and its heap is small; collecting garbage
 	// less often makes listing a large vault markedly faster.
 	debug.SetGCPercent(400)
-	return Run(os.Args[1:], &Factory{IO: term.System(), Getenv: os.Getenv, Now: time.Now, Version: version})
+	return MainWith(os.Args[1:], &Factory{IO: term.System(), Getenv: os.Getenv, Now: time.Now, Version: version})
+}
+
+// interruptGrace is how long a command has, after Ctrl-C, to restore the
+// terminal and return before mysafe exits without it.
+const interruptGrace = 2 * time.Second
+
+// MainWith runs one command as Main does, with the inputs in f, and returns
+// the exit code. It owns Ctrl-C (SIGINT) for the whole process: the first
+// one cancels f.Context(), which ends a waiting prompt (the terminal is
+// restored first) or a token request, and mysafe exits with
+// ExitInterrupted once the command has returned, or after interruptGrace.
+// While `mysafe exec` runs a command, Ctrl-C belongs to that command:
+// mysafe waits for it and exits with its status. Nothing below this
+// function installs a handler for SIGINT, and nothing calls os.Exit.
+func MainWith(args []string, f *Factory) int {
+	if isHelper(args) {
+		return Run(args, f)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.ctx = ctx
+	if f.Prompter == nil {
+		f.Prompter = term.Prompter{IO: f.IO, Interrupt: ctx.Done()}
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt)
+	defer signal.Stop(sigs)
+	done := make(chan int, 1)
+	go func() { done <- Run(args, f) }()
+	for {
+		select {
+		case code := <-done:
+			return code
+		case <-sigs:
+			if f.childRunning.Load() {
+				continue
+			}
+			cancel()
+			select {
+			case code := <-done:
+				if code == ExitOK {
+					return code
+				}
+			case <-time.After(interruptGrace):
+			}
+			return ExitInterrupted
+		}
+	}
+}
+
+// isHelper reports whether args start one of the detached helpers that are
+// this same program (the clipboard clearer, the agent).
+func isHelper(args []string) bool {
+	return len(args) == 1 && (args[0] == clipboard.HelperArg || args[0] == agent.HelperArg)
 }
 
 // Run runs one mysafe command with the arguments args (without the program

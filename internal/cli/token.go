@@ -1,12 +1,9 @@
 package cli
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"os/signal"
 	"strings"
 	"time"
 
@@ -129,9 +126,7 @@ func tokenRun(o *TokenOptions) error {
 		return err
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	tok, err := oauth.Fetch(ctx, req, oauth.Options{Timeout: timeout, CAFile: o.CAFile})
-	stop()
+	tok, err := oauth.Fetch(f.Context(), req, oauth.Options{Timeout: timeout, CAFile: o.CAFile})
 	if err != nil {
 		return tokenErr(err, o.Ref)
 	}

@@ -14,8 +14,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
+	"syscall"
+	"time"
 
 	xterm "golang.org/x/term"
 
@@ -24,6 +25,10 @@ import (
 
 // ErrNoTerminal is returned by prompts when no terminal is available.
 var ErrNoTerminal = errors.New("no terminal to prompt on")
+
+// ErrInterrupted is returned by a prompt that Prompter.Interrupt ended (the
+// user pressed Ctrl-C); the terminal is restored first.
+var ErrInterrupted = errors.New("interrupted")
 
 // IOStreams are a command's standard streams plus what is known about them.
 type IOStreams struct {
@@ -78,7 +83,14 @@ func (s *IOStreams) CanPrompt() bool {
 }
 
 // Prompter asks questions on the terminal.
-type Prompter struct{ IO *IOStreams }
+type Prompter struct {
+	IO *IOStreams
+	// Interrupt, when it is closed, ends a prompt waiting for an answer:
+	// echo is turned back on, the prompt line erased, and the prompt returns
+	// ErrInterrupted. The program closes it on Ctrl-C; term installs no
+	// signal handler of its own. nil means prompts are never interrupted.
+	Interrupt <-chan struct{}
+}
 
 func (p Prompter) open() (TTY, error) {
 	if !p.IO.CanPrompt() {
@@ -87,15 +99,15 @@ func (p Prompter) open() (TTY, error) {
 	return p.IO.OpenTTY()
 }
 
-// Secret asks for a value without echo. The terminal is restored if the
-// user presses Ctrl-C, and the process then exits with status 130.
+// Secret asks for a value without echo. When Interrupt is closed meanwhile,
+// the terminal is restored and Secret returns ErrInterrupted.
 func (p Prompter) Secret(prompt string) ([]byte, error) {
 	t, err := p.open()
 	if err != nil {
 		return nil, err
 	}
 	defer t.Close()
-	return readSecret(t, prompt)
+	return readSecret(t, prompt, p.Interrupt)
 }
 
 // NewSecret asks for a new value twice, without echo, and insists they match
@@ -106,14 +118,14 @@ func (p Prompter) NewSecret(prompt, again string) ([]byte, error) {
 		return nil, err
 	}
 	defer t.Close()
-	a, err := readSecret(t, prompt)
+	a, err := readSecret(t, prompt, p.Interrupt)
 	if err != nil {
 		return nil, err
 	}
 	if len(a) == 0 {
 		return nil, errors.New("empty passphrase")
 	}
-	b, err := readSecret(t, again)
+	b, err := readSecret(t, again, p.Interrupt)
 	if err != nil {
 		return nil, err
 	}
@@ -131,42 +143,74 @@ const eraseLine = "\r\x1b[K"
 
 // readSecret asks for a secret. Echo is turned off before the prompt is
 // printed, so nothing typed ahead of it shows, and the prompt line is erased
-// afterwards, so the screen keeps no trace of the question either.
-func readSecret(t TTY, prompt string) ([]byte, error) {
-	fd := int(t.Fd())
-	state, err := xterm.GetState(fd)
-	if err != nil {
-		return nil, err
-	}
-	sig := make(chan os.Signal, 1)
-	done := make(chan struct{})
-	signal.Notify(sig, os.Interrupt)
-	go func() {
-		select {
-		case <-sig:
-			xterm.Restore(fd, state)
-			fmt.Fprint(t, eraseLine)
-			os.Exit(130)
-		case <-done:
-		}
-	}()
-	defer func() {
-		signal.Stop(sig)
-		close(done)
-	}()
+// afterwards, so the screen keeps no trace of the question either. A close
+// of interrupt ends the wait (see Prompter.Interrupt).
+func readSecret(t TTY, prompt string, interrupt <-chan struct{}) ([]byte, error) {
+	fd := fdOf(t)
+	stop := onInterrupt(t, interrupt)
+	defer stop()
 	restore, err := echoOff(fd)
 	if err != nil {
 		// No termios here: let x/term turn echo off after the prompt.
 		fmt.Fprint(t, display.Safe(prompt))
 		b, err := xterm.ReadPassword(fd)
 		fmt.Fprintln(t)
-		return b, err
+		return b, interrupted(err, interrupt)
 	}
 	fmt.Fprint(t, display.Safe(prompt))
 	b, err := readLine(t)
 	restore()
 	fmt.Fprint(t, eraseLine)
-	return b, err
+	return b, interrupted(err, interrupt)
+}
+
+// fdOf returns t's file descriptor. An *os.File's Fd method would put the
+// file back in blocking mode, where read deadlines (and so interrupts) no
+// longer work; its SyscallConn does not.
+func fdOf(t TTY) int {
+	if sc, ok := t.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			fd := -1
+			if rc.Control(func(u uintptr) { fd = int(u) }) == nil && fd >= 0 {
+				return fd
+			}
+		}
+	}
+	return int(t.Fd())
+}
+
+// onInterrupt makes a read from t that is waiting when interrupt closes
+// return at once, with a deadline error; it returns how to stop watching.
+// A terminal opened from /dev/tty supports deadlines (the runtime polls
+// it); a TTY without them is not interrupted.
+func onInterrupt(t TTY, interrupt <-chan struct{}) (stop func()) {
+	d, ok := t.(interface{ SetReadDeadline(time.Time) error })
+	if interrupt == nil || !ok {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-interrupt:
+			d.SetReadDeadline(time.Now())
+		case <-done:
+		}
+	}()
+	return func() { close(done) }
+}
+
+// interrupted turns the error of a read that interrupt ended into
+// ErrInterrupted.
+func interrupted(err error, interrupt <-chan struct{}) error {
+	if err == nil || interrupt == nil {
+		return err
+	}
+	select {
+	case <-interrupt:
+		return ErrInterrupted
+	default:
+		return err
+	}
 }
 
 // readLine reads up to a newline, one byte at a time so nothing after it
@@ -202,6 +246,7 @@ func (p Prompter) Line(prompt string) (string, error) {
 		return "", err
 	}
 	defer t.Close()
+	defer onInterrupt(t, p.Interrupt)()
 	fmt.Fprint(t, display.Safe(prompt))
 	// Read byte by byte so nothing past the newline is consumed.
 	var sb strings.Builder
@@ -220,7 +265,7 @@ func (p Prompter) Line(prompt string) (string, error) {
 			if errors.Is(err, io.EOF) && sb.Len() > 0 {
 				break
 			}
-			return "", err
+			return "", interrupted(err, p.Interrupt)
 		}
 	}
 	return strings.TrimSpace(sb.String()), nil

@@ -33,4 +33,4 @@ func Factory() *cli.Factory {
 
 // Main runs the mysafe command line of this process, as the mysafe binary
 // would, and returns its exit code.
-func Main() int { return cli.Run(os.Args[1:], Factory()) }
+func Main() int { return cli.MainWith(os.Args[1:], Factory()) }
