@@ -306,6 +306,8 @@ func importFiles(tx *vault.Tx, st *team.State, dir string, files []string, resol
 		case team.Refused:
 			rep.Refused = append(rep.Refused, syncRefused{File: p, Reason: out.Problem()})
 			st.MarkSeen(p)
+		case team.Unpinned:
+			rep.Notes = append(rep.Notes, syncNote{Text: fmt.Sprintf("%s: %s; it waits until you pin their card", p, out.Err)})
 		case team.Conflict:
 			rep.Conflicts = append(rep.Conflicts, syncRefused{File: p, Reason: out.Err.Error()})
 		case team.Import:
@@ -431,8 +433,13 @@ func planFiles(tx *vault.Tx, st *team.State, in *imported, rep *syncReport) ([]p
 		_, err := os.Lstat(filepath.Join(st.Checkout, filepath.FromSlash(p)))
 		return err == nil
 	}
+	// The user's own card is theirs to say: written when missing, and
+	// restored when someone changed it.
 	if p := team.MemberPath(profile.Owner, true); !present(p) {
 		out = append(out, pendingFile{Path: p, Data: []byte(card + "\n")})
+	} else if b, err := readRepoFile(st.Checkout, p, 64<<10); err != nil || strings.TrimSpace(string(b)) != card {
+		out = append(out, pendingFile{Path: p, Data: []byte(card + "\n")})
+		rep.Notes = append(rep.Notes, syncNote{Member: profile.Owner, Text: "your own card in the repository was changed; sync puts it back"})
 	}
 	for _, m := range st.Members {
 		p := team.MemberPath(m.Name, m.IsCard())
@@ -447,7 +454,7 @@ func planFiles(tx *vault.Tx, st *team.State, in *imported, rep *syncReport) ([]p
 	}
 	sender := share.Sender{Name: profile.Owner, Recipient: pub.Sharing, PQRecipient: pub.SharingPQ}
 	selfParty := share.Party{Name: profile.Owner, Recipient: pub.Sharing}
-	for _, p := range team.PlanPublish(in.records, st, in.contacts) {
+	for _, p := range team.PlanPublish(in.records, st, in.contacts, present) {
 		recipients, err := team.Recipients(p.To, profile.Owner, pub.Sharing, pub.SharingPQ)
 		if err != nil {
 			return nil, err
@@ -535,7 +542,7 @@ func publish(f *Factory, v *vault.Vault, repo *gitrepo.Repo, pubs []pendingFile,
 			if p.Pub.Edit {
 				st.Accept(r.UID, p.Record.Revision)
 			} else {
-				st.SetPublished(r.UID, p.Pub.Key)
+				st.SetPublished(r.UID, p.Pub.Key, p.Path)
 			}
 		}
 		st.Head = head

@@ -33,6 +33,9 @@ const (
 	// Refused: the file is forged, renamed, damaged or from someone who may
 	// not make the change. Err says why; nothing of it is stored.
 	Refused
+	// Unpinned: the file is signed by someone the user has not pinned as a
+	// member (yet). Err says who; it waits, unread, until they are pinned.
+	Unpinned
 )
 
 // Env is what Decide needs to know of the vault.
@@ -76,7 +79,8 @@ func refused(p string, format string, a ...any) Outcome {
 //   - a file none of the user's keys opens is not for them;
 //   - the bundle must open and check (share.Open), hold exactly one record,
 //     the one and the revision its name says;
-//   - it must be signed by a member the user pinned and did not remove;
+//   - it must be signed by a member the user did not remove; a file
+//     signed by someone not pinned as a member (yet) waits, Unpinned;
 //   - a revision older than the highest one accepted for the record is
 //     ignored (it was genuine once; files arrive in any order);
 //   - then the import rules of sharing decide (share.PlanImport): owner
@@ -109,13 +113,13 @@ func Decide(p string, data []byte, env Env) Outcome {
 		return Outcome{Path: p, Verdict: Refused, Err: fmt.Errorf("%w: %w", ErrRefused, err)}
 	}
 	if sender.Contact == nil {
-		return refused(p, "signed by %s, who is not a member you pinned", o.SignerFingerprint)
+		return Outcome{Path: p, Verdict: Unpinned, Err: fmt.Errorf("signed by %s, whom you have not pinned as a member", o.SignerFingerprint)}
 	}
 	out.Sender = sender.Contact.Name
 	m := env.Team.Member(sender.Contact.Name)
 	switch {
 	case m == nil:
-		return refused(p, "signed by your contact %s, who is not a member of the team you pinned", sender.Contact.Name)
+		return Outcome{Path: p, Verdict: Unpinned, Err: fmt.Errorf("signed by your contact %s, whom you have not pinned as a member", sender.Contact.Name)}
 	case m.Removed():
 		return refused(p, "signed by %s, whom you removed from the team on %s", m.Name, m.RemovedAt.UTC().Format(time.DateOnly))
 	}

@@ -45,15 +45,17 @@ func PublishedKey(r *secret.Record) string {
 // vault, the team state and the user's contacts:
 //
 //   - the user's own records shared through the team, when their revision
-//     or access list changed since they were last published, encrypted to
-//     the members (not removed) holding unrevoked access;
+//     or access list changed since they were last published, or the file
+//     they were last published in is no longer in the repository (present
+//     says), encrypted to the members (not removed) holding unrevoked
+//     access;
 //   - records received through the team with edit permission and changed
 //     here since they were last synced, encrypted to their owner, when the
 //     owner is a member not removed.
 //
 // The records are returned as the vault holds them; the caller stores
 // SyncedRevision and Published once the files are pushed.
-func PlanPublish(records []*secret.Record, st *State, contacts []share.Contact) []Publication {
+func PlanPublish(records []*secret.Record, st *State, contacts []share.Contact, present func(path string) bool) []Publication {
 	members := map[string]share.Contact{}
 	for _, m := range st.Active() {
 		if i, ok := share.FindContact(contacts, m.Name); ok {
@@ -73,7 +75,7 @@ func PlanPublish(records []*secret.Record, st *State, contacts []share.Contact) 
 		switch {
 		case r.Mine() && st.IsShared(r.UID):
 			key := PublishedKey(r)
-			if st.Published[r.UID] == key {
+			if last, ok := st.Published[r.UID]; ok && last.Key == key && present(last.File) {
 				continue
 			}
 			p := Publication{Record: r, Key: key}

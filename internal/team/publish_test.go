@@ -43,7 +43,9 @@ func TestPlanPublish(t *testing.T) {
 	st.Accept("u3", 4)
 	st.Accept("u4", 4)
 
-	got := PlanPublish([]*secret.Record{mine, private, edited, viewed, notTeam}, st, contacts)
+	files := map[string]bool{}
+	present := func(p string) bool { return files[p] }
+	got := PlanPublish([]*secret.Record{mine, private, edited, viewed, notTeam}, st, contacts, present)
 	if len(got) != 2 {
 		t.Fatalf("PlanPublish returned %d publications, want 2 (mine, edited): %+v", len(got), got)
 	}
@@ -57,13 +59,20 @@ func TestPlanPublish(t *testing.T) {
 
 	// Published as it is: nothing more to do, until the access list or the
 	// revision changes.
-	st.SetPublished("u1", got[0].Key)
+	st.SetPublished("u1", got[0].Key, "records/u1/2-x.bundle")
+	files["records/u1/2-x.bundle"] = true
 	edited.SyncedRevision = edited.Revision
-	if got := PlanPublish([]*secret.Record{mine, edited}, st, contacts); len(got) != 0 {
+	if got := PlanPublish([]*secret.Record{mine, edited}, st, contacts, present); len(got) != 0 {
 		t.Fatalf("after publishing: %+v", got)
 	}
+	// The file vanished from the repository: published again.
+	delete(files, "records/u1/2-x.bundle")
+	if got := PlanPublish([]*secret.Record{mine}, st, contacts, present); len(got) != 1 {
+		t.Fatalf("after the file vanished: %+v", got)
+	}
+	files["records/u1/2-x.bundle"] = true
 	mine.Access[0].RevokedAt = now
-	if got := PlanPublish([]*secret.Record{mine}, st, contacts); len(got) != 1 || len(got[0].To) != 0 {
+	if got := PlanPublish([]*secret.Record{mine}, st, contacts, present); len(got) != 1 || len(got[0].To) != 0 {
 		t.Fatalf("after revoking Bob: %+v", got)
 	}
 }

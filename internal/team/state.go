@@ -28,9 +28,16 @@ type State struct {
 	// Accepted is, per record id, the highest revision accepted from the
 	// team.
 	Accepted map[string]uint64 `json:"accepted,omitempty"`
-	// Published is, per record id, what was last published of it (see
-	// PublishedKey).
-	Published map[string]string `json:"published,omitempty"`
+	// Published is, per record id, what was last published of it.
+	Published map[string]Published `json:"published,omitempty"`
+}
+
+// Published is the last publication of one of the user's records.
+type Published struct {
+	// Key is PublishedKey of the record as published.
+	Key string `json:"key"`
+	// File is the record file it was published in.
+	File string `json:"file"`
 }
 
 // Member is a person (or a CI job) of the team, as this vault pinned them.
@@ -104,10 +111,10 @@ func (s *State) Accept(uid string, rev uint64) {
 	s.Accepted[uid] = max(s.Accepted[uid], rev)
 }
 
-// SetPublished records what was last published of uid.
-func (s *State) SetPublished(uid, key string) {
+// SetPublished records what was last published of uid, and in which file.
+func (s *State) SetPublished(uid, key, file string) {
 	if s.Published == nil {
-		s.Published = map[string]string{}
+		s.Published = map[string]Published{}
 	}
-	s.Published[uid] = key
+	s.Published[uid] = Published{Key: key, File: file}
 }
