@@ -53,13 +53,18 @@ the bundle must be addressed to the age identity in MYSAFE_IDENTITY (or
 MYSAFE_IDENTITY_FILE), which is then the job's own identity, not a vault's,
 and signed by the person whose contact card --signer (or MYSAFE_SIGNER)
 gives; unsigned bundles and bundles from anyone else are refused.
+With --team-dir CHECKOUT, they come from a checkout of a team repository
+instead: the newest revision of each API secret addressed to that identity
+and signed by its owner, one of the members whose cards --signer
+(repeatable) or MYSAFE_SIGNER (one a line) give (see docs/teams.md).
 
 With --mask, any of the values that COMMAND prints, on stdout or stderr, is
 replaced with "` + mask.Placeholder + `", also when it is printed in pieces.`,
 		Example: `  mysafe exec --env TOKEN=payments -- ./deploy.sh
   mysafe exec --env API_URL=payments/url --env API_KEY=payments --mask -- curl -fsS "$API_URL"
   mysafe exec --env-file .env.mysafe -- npm start
-  MYSAFE_IDENTITY=$CI_AGE_KEY mysafe exec --bundle deploy.age --signer "$ALICE_CARD" --env TOKEN=payments -- ./deploy.sh`,
+  MYSAFE_IDENTITY=$CI_AGE_KEY mysafe exec --bundle deploy.age --signer "$ALICE_CARD" --env TOKEN=payments -- ./deploy.sh
+  MYSAFE_IDENTITY=$CI_AGE_KEY mysafe exec --team-dir secrets --signer "$ALICE_CARD" --env TOKEN=payments -- ./deploy.sh`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageErr("say which command to run: mysafe exec [flags] -- COMMAND [ARGS...]")
@@ -112,7 +117,7 @@ func resolveRefs(f *Factory, refs []ref.Ref, src bundleSource) (map[ref.Ref]stri
 	}
 	var values map[ref.Ref]string
 	var err error
-	if src.Path != "" {
+	if src.active() {
 		var find ref.Finder
 		if find, err = src.finder(f); err != nil {
 			return nil, err

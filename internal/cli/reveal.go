@@ -47,7 +47,11 @@ which cannot be cleared automatically.
 With --bundle FILE the value comes from a share bundle instead of a vault
 (a CI job): the bundle must be addressed to the age identity in
 MYSAFE_IDENTITY (or MYSAFE_IDENTITY_FILE) and signed by the person whose
-contact card --signer (or MYSAFE_SIGNER) gives. Nothing is recorded.`,
+contact card --signer (or MYSAFE_SIGNER) gives. Nothing is recorded.
+With --team-dir CHECKOUT it comes from a checkout of a team repository: the
+newest revision addressed to that identity and signed by its owner, one of
+the members whose cards --signer (repeatable) or MYSAFE_SIGNER (one a line)
+give (see docs/teams.md).`,
 		Example: "  mysafe reveal payments-prod\n  TOKEN=$(mysafe reveal payments-prod -n)\n  mysafe reveal payments-prod --field client-id\n  mysafe reveal payments-prod --copy --clear-after 20s",
 		Args:    exactArgs(1, "one REF"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -75,7 +79,7 @@ contact card --signer (or MYSAFE_SIGNER) gives. Nothing is recorded.`,
 // in CI) is still revealed, without recording. With a bundle source the
 // record comes from the bundle: no vault is opened and nothing is recorded.
 func revealRecord(f *Factory, ref string, src bundleSource, use func(*secret.Record) error) error {
-	if src.Path != "" {
+	if src.active() {
 		find, err := src.finder(f)
 		if err != nil {
 			return err
@@ -132,7 +136,7 @@ func fieldValue(r *secret.Record, field secret.Field, ref string, src bundleSour
 	if v != "" || field != secret.FieldClientSecret {
 		return v, nil
 	}
-	if src.Path != "" {
+	if src.active() {
 		return "", &exitError{class: errNotFound, msg: fmt.Sprintf("%s has no client secret", describe(r)),
 			hint: "ask its sender to set one and share it again"}
 	}
