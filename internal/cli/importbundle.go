@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"filippo.io/age"
-
 	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/share"
@@ -52,16 +50,11 @@ func openBundle(tx *vault.Tx, data []byte, allowUnsigned bool) (*share.Opened, [
 	if err != nil {
 		return nil, nil, err
 	}
-	x, err := age.ParseX25519Identity(profile.SharingIdentity)
+	ids, self, err := sharingIdentities(profile)
 	if err != nil {
 		return nil, nil, err
 	}
-	pq, err := age.ParseHybridIdentity(profile.PQIdentity)
-	if err != nil {
-		return nil, nil, err
-	}
-	self := []string{x.Recipient().String(), pq.Recipient().String()}
-	o, err := share.Open(data, []age.Identity{x, pq}, tx.Now(), share.OpenOptions{AllowUnsigned: allowUnsigned})
+	o, err := share.Open(data, ids, tx.Now(), share.OpenOptions{AllowUnsigned: allowUnsigned})
 	if err != nil {
 		return nil, nil, bundleErr(err)
 	}

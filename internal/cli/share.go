@@ -246,13 +246,8 @@ func shareRun(o *ShareOptions) error {
 			Self:       share.Party{Name: profile.Owner, Recipient: pub.Sharing},
 			Permission: perm, PermissionChosen: o.PermissionSet, Now: now,
 		})
-		if se, ok := errors.AsType[*share.ShareError](err); ok {
-			if errors.Is(err, share.ErrWouldLower) {
-				return usageErr(strings.TrimPrefix(err.Error(), share.ErrWouldLower.Error()+": ") + "; say --permission edit to keep it or --permission view to lower it")
-			}
-			return &exitError{class: errNotPermitted, err: fmt.Errorf("%s: %w", describe(se.Record), se.Err)}
-		} else if err != nil {
-			return err
+		if err != nil {
+			return shareErr(err)
 		}
 		for _, g := range plan.Regranted {
 			notes = append(notes, fmt.Sprintf("mysafe: note: %s's access to %s had been revoked on %s; this share gives it back", g.Recipient, g.Record, fmtTime(g.RevokedAt)))
@@ -370,4 +365,16 @@ func revokeRun(o *ShareOptions) error {
 	fmt.Fprintf(f.IO.Out, "Access of %s to %s marked as revoked\n", display.Safe(who), display.Safe(r.Name))
 	f.chatter("Reminder: %s may still hold a copy of the client secret; a shared copy cannot be taken back. Rotate the secret at the API provider, then store the new one with `mysafe edit %s --client-secret-stdin` and share it again with the people who keep access.", who, o.Revoke)
 	return nil
+}
+
+// shareErr maps share.PlanShare's errors to exit codes.
+func shareErr(err error) error {
+	se, ok := errors.AsType[*share.ShareError](err)
+	switch {
+	case ok && errors.Is(err, share.ErrWouldLower):
+		return usageErr(strings.TrimPrefix(err.Error(), share.ErrWouldLower.Error()+": ") + "; say --permission edit to keep it or --permission view to lower it")
+	case ok:
+		return &exitError{class: errNotPermitted, err: fmt.Errorf("%s: %w", describe(se.Record), se.Err)}
+	}
+	return err
 }

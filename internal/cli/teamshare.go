@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/share"
 	"github.com/mysafe/mysafe/internal/vault"
@@ -73,13 +74,8 @@ func teamShareRun(o *ShareOptions) error {
 			Self:       share.Party{Name: profile.Owner, Recipient: pub.Sharing},
 			Permission: perm, PermissionChosen: o.PermissionSet, Now: tx.Now(),
 		})
-		if se, ok := errors.AsType[*share.ShareError](err); ok {
-			if errors.Is(err, share.ErrWouldLower) {
-				return usageErr(strings.TrimPrefix(err.Error(), share.ErrWouldLower.Error()+": ") + "; say --permission edit to keep it or --permission view to lower it")
-			}
-			return &exitError{class: errNotPermitted, err: fmt.Errorf("%s: %w", describe(se.Record), se.Err)}
-		} else if err != nil {
-			return err
+		if err != nil {
+			return shareErr(err)
 		}
 		for _, r := range plan.Records {
 			if err := tx.Put(r); err != nil {
@@ -95,7 +91,7 @@ func teamShareRun(o *ShareOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.Out, "Shared %s with %s through the team, permission %s\n", strings.Join(names, ", "), strings.Join(who, ", "), perm)
+	fmt.Fprintln(f.IO.Out, display.Safe(fmt.Sprintf("Shared %s with %s through the team, permission %s", strings.Join(names, ", "), strings.Join(who, ", "), perm)))
 	f.chatter("`mysafe sync` publishes it.")
 	return nil
 }
