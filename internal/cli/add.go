@@ -120,7 +120,7 @@ func addRun(o *AddOptions) error {
 		}
 	}
 	if o.Secret.given() {
-		v, err := o.Secret.read(f.IO)
+		v, err := o.Secret.read(f)
 		if err != nil {
 			return err
 		}

@@ -95,7 +95,7 @@ func editRun(o *EditOptions) error {
 	var newSecret secret.Value
 	if o.Secret.given() {
 		var err error
-		if newSecret, err = o.Secret.read(o.F.IO); err != nil {
+		if newSecret, err = o.Secret.read(o.F); err != nil {
 			return err
 		}
 	}

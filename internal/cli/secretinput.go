@@ -23,8 +23,9 @@ func (s *secretSource) addFlags(cmd *cobra.Command) {
 func (s *secretSource) given() bool { return s.stdin || s.file != "" }
 
 // read returns the client secret from stdin or the file. With stdin at a
-// terminal it is read without echo.
-func (s *secretSource) read(io *term.IOStreams) (secret.Value, error) {
+// terminal it is asked for without echo.
+func (s *secretSource) read(f *Factory) (secret.Value, error) {
+	io := f.IO
 	if s.file == "-" {
 		// "-" is stdin, as for import.
 		s.stdin, s.file = true, ""
@@ -32,7 +33,7 @@ func (s *secretSource) read(io *term.IOStreams) (secret.Value, error) {
 	switch {
 	case s.stdin && io.StdinTTY && io.CanPrompt():
 		// stdin is the terminal: ask without echo instead of reading it raw.
-		b, err := term.Prompter{IO: io}.Secret("Client secret: ")
+		b, err := f.Prompter.Secret("Client secret: ")
 		if err != nil {
 			return secret.Value{}, err
 		}
