@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/share"
 	"github.com/mysafe/mysafe/internal/vault"
@@ -52,11 +51,9 @@ users with access then list the recipients and their permission.
 With --team, the API secrets are shared through the team repository with
 the members --to names (or --all of them); ` + "`mysafe sync`" + ` publishes them.
 
-` + "`mysafe share --revoke REF --from NAME`" + ` records that access was withdrawn.
-It cannot take back a copy already shared: rotate the secret too.`,
+` + "`mysafe revoke REF --from NAME`" + ` records that access was withdrawn.`,
 		Example: `  mysafe share payments-prod --to bob -o payments.age
   mysafe share payments-prod billing-api --to bob --to carol --permission edit --armor --expires 7d -o for-team.txt
-  mysafe share --revoke payments-prod --from bob
   mysafe share payments-prod --team --all --permission edit`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Refs = args
@@ -81,7 +78,8 @@ It cannot take back a copy already shared: rotate the secret too.`,
 				return usageErr("share takes at least one REF and one --to")
 			}
 			if opts.Revoke != "" {
-				return revokeRun(opts)
+				f.chatter("mysafe: note: share --revoke is deprecated; use `mysafe revoke REF --from NAME`")
+				return revokeRun(&RevokeOptions{F: f, Ref: opts.Revoke, From: opts.From})
 			}
 			return shareRun(opts)
 		},
@@ -318,53 +316,6 @@ func writeBundleFile(o *ShareOptions, bundle []byte) error {
 		return outputErr("write", o.Output, err)
 	}
 	return commitPrivate(o.Output, pf)
-}
-
-func revokeRun(o *ShareOptions) error {
-	f := o.F
-	v, err := f.OpenVault(false)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
-	var r *secret.Record
-	var who string
-	err = v.Update(func(tx *vault.Tx) error {
-		if r, err = tx.Find(o.Revoke); err != nil {
-			return err
-		}
-		if !r.Mine() {
-			return &exitError{class: errNotPermitted, msg: fmt.Sprintf("%s belongs to %s: only the owner manages who has access", describe(r), r.Owner)}
-		}
-		contacts, err := loadContacts(tx)
-		if err != nil {
-			return err
-		}
-		key := ""
-		if i, ok := share.FindContact(contacts, o.From); ok {
-			key = contacts[i].Key
-		}
-		for i, a := range r.Access {
-			if a.Permission == secret.PermOwner {
-				continue
-			}
-			if strings.EqualFold(a.Name, o.From) || (key != "" && a.Recipient == key) || a.Recipient == o.From {
-				if a.Revoked() {
-					return &exitError{class: errConflict, msg: fmt.Sprintf("%s's access to %s was already revoked on %s", a.Name, r.Name, fmtTime(a.RevokedAt))}
-				}
-				r.Access[i].RevokedAt = tx.Now()
-				who = a.Name
-				return tx.Put(r)
-			}
-		}
-		return &exitError{class: errNotFound, msg: fmt.Sprintf("%s is not shared with %q", describe(r), o.From), hint: "see `mysafe show " + o.Revoke + "`"}
-	})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(f.IO.Out, "Access of %s to %s marked as revoked\n", display.Safe(who), display.Safe(r.Name))
-	f.chatter("Reminder: %s may still hold a copy of the client secret; a shared copy cannot be taken back. Rotate the secret at the API provider, then store the new one with `mysafe edit %s --client-secret-stdin` and share it again with the people who keep access.", who, o.Revoke)
-	return nil
 }
 
 // shareErr maps share.PlanShare's errors to exit codes.
