@@ -30,6 +30,26 @@ func validateContactName(name string) error {
 	return nil
 }
 
+// ContactAddOptions are the inputs of `mysafe contact add`.
+type ContactAddOptions struct {
+	F       *Factory
+	Name    string
+	Key     string // the card or key given as an argument
+	KeyFile string // -F: read it from this file instead
+}
+
+// ContactListOptions are the inputs of `mysafe contact list`.
+type ContactListOptions struct {
+	F    *Factory
+	JSON bool
+}
+
+// ContactRmOptions are the inputs of `mysafe contact rm`.
+type ContactRmOptions struct {
+	F    *Factory
+	Name string
+}
+
 // NewCmdContact builds `mysafe contact` and its subcommands.
 func NewCmdContact(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
@@ -41,7 +61,7 @@ func NewCmdContact(f *Factory) *cobra.Command {
 			return usageErr("say what to do: `mysafe contact add|list|rm`")
 		},
 	}
-	var keyFile string
+	addOpts := &ContactAddOptions{F: f}
 	add := &cobra.Command{
 		Use:   "add NAME [CARD|KEY]",
 		Short: "Add a contact with their contact card or public key",
@@ -54,42 +74,40 @@ ssh-rsa public key. With -F the card or key is read from a file (an
 authorized_keys line or a .pub file is fine).`,
 		Example: "  mysafe contact add bob -F bob.card\n  mysafe contact add carol -F ~/carol_id_ed25519.pub\n  mysafe contact add dave age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) < 1 || len(args) > 2 || (len(args) == 2) == (keyFile != "") {
+			if len(args) < 1 || len(args) > 2 || (len(args) == 2) == (addOpts.KeyFile != "") {
 				return usageErr("contact add takes NAME and either CARD, KEY or -F FILE")
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			key := ""
-			if keyFile != "" {
-				b, err := readInputFile(keyFile, "card or key file", maxCardFileLen)
-				if err != nil {
-					return err
-				}
-				key = firstKeyLine(string(b))
-			} else {
-				key = args[1]
+			addOpts.Name = args[0]
+			if len(args) == 2 {
+				addOpts.Key = args[1]
 			}
-			return contactAdd(f, args[0], key)
+			return contactAddRun(addOpts)
 		},
 	}
-	add.Flags().StringVarP(&keyFile, "file", "F", "", "read the card or key from `FILE`")
-	var asJSON bool
+	add.Flags().StringVarP(&addOpts.KeyFile, "file", "F", "", "read the card or key from `FILE`")
+	listOpts := &ContactListOptions{F: f}
 	list := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List your contacts",
 		Example: "  mysafe contact list",
 		Args:    exactArgs(0, "no arguments"),
-		RunE:    func(cmd *cobra.Command, args []string) error { return contactList(f, asJSON) },
+		RunE:    func(cmd *cobra.Command, args []string) error { return contactListRun(listOpts) },
 	}
-	list.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	list.Flags().BoolVar(&listOpts.JSON, "json", false, "print a JSON array")
+	rmOpts := &ContactRmOptions{F: f}
 	rm := &cobra.Command{
 		Use:     "rm NAME",
 		Short:   "Remove a contact",
 		Example: "  mysafe contact rm bob",
 		Args:    exactArgs(1, "one NAME"),
-		RunE:    func(cmd *cobra.Command, args []string) error { return contactRm(f, args[0]) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rmOpts.Name = args[0]
+			return contactRmRun(rmOpts)
+		},
 	}
 	cmd.AddCommand(add, list, rm)
 	return cmd
@@ -124,7 +142,15 @@ func parseContact(name, key string) (share.Contact, error) {
 	return share.ContactFromKey(name, r, time.Time{}), nil
 }
 
-func contactAdd(f *Factory, name, key string) error {
+func contactAddRun(o *ContactAddOptions) error {
+	f, name, key := o.F, o.Name, o.Key
+	if o.KeyFile != "" {
+		b, err := readInputFile(o.KeyFile, "card or key file", maxCardFileLen)
+		if err != nil {
+			return err
+		}
+		key = firstKeyLine(string(b))
+	}
 	if err := validateContactName(name); err != nil {
 		return err
 	}
@@ -173,7 +199,8 @@ func fingerprintOrKey(signing string) string {
 	return signing
 }
 
-func contactList(f *Factory, asJSON bool) error {
+func contactListRun(o *ContactListOptions) error {
+	f, asJSON := o.F, o.JSON
 	var cs []share.Contact
 	if err := f.View(func(tx *vault.Tx) (err error) { cs, err = loadContacts(tx); return err }); err != nil {
 		return err
@@ -199,7 +226,8 @@ func contactList(f *Factory, asJSON bool) error {
 	return writeAligned(f.IO.Out, rows)
 }
 
-func contactRm(f *Factory, name string) error {
+func contactRmRun(o *ContactRmOptions) error {
+	f, name := o.F, o.Name
 	var removed share.Contact
 	err := f.Update(func(tx *vault.Tx) error {
 		cs, err := loadContacts(tx)

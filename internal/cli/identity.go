@@ -6,6 +6,11 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// IdentityExportOptions are the inputs of `mysafe identity export`.
+type IdentityExportOptions struct {
+	F *Factory
+}
+
 // NewCmdIdentity builds `mysafe identity` and `mysafe identity export`.
 func NewCmdIdentity(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
@@ -17,6 +22,7 @@ func NewCmdIdentity(f *Factory) *cobra.Command {
 			return usageErr("say what to do: `mysafe identity export`")
 		},
 	}
+	opts := &IdentityExportOptions{F: f}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "export",
 		Short: "Print the vault's secret identity (AGE-SECRET-KEY-1...) for CI",
@@ -27,17 +33,22 @@ every record: treat it like the passphrase.`,
 		Example: "  mysafe identity export > ci-identity.txt",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			v, err := f.OpenVault(true)
-			if err != nil {
-				return err
-			}
-			defer v.Close()
-			if f.IO.StdoutTTY {
-				f.chatter("This key opens your vault without the passphrase. Keep it secret.")
-			}
-			_, err = fmt.Fprintln(f.IO.Out, v.Identity())
-			return err
+			return identityExportRun(opts)
 		},
 	})
 	return cmd
+}
+
+func identityExportRun(o *IdentityExportOptions) error {
+	f := o.F
+	v, err := f.OpenVault(true)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	if f.IO.StdoutTTY {
+		f.chatter("This key opens your vault without the passphrase. Keep it secret.")
+	}
+	_, err = fmt.Fprintln(f.IO.Out, v.Identity())
+	return err
 }
