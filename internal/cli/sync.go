@@ -386,17 +386,22 @@ func selfCard(tx *vault.Tx, profile *vault.Profile) (string, error) {
 }
 
 // readRepoFile reads a file of the working copy that the remote chose:
-// only a regular file (never through a link), at most max bytes.
+// only a regular file (never through a link at its name, nor through a
+// link out of the working copy on its way), at most max bytes.
 func readRepoFile(dir, p string, max int64) ([]byte, error) {
-	full := filepath.Join(dir, filepath.FromSlash(p))
-	fi, err := os.Lstat(full)
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	fi, err := root.Lstat(p)
 	if err != nil {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, errors.New("not a regular file")
 	}
-	fh, err := os.Open(full)
+	fh, err := root.Open(p)
 	if err != nil {
 		return nil, err
 	}
@@ -478,20 +483,9 @@ func planFiles(tx *vault.Tx, st *team.State, in *imported, rep *syncReport) ([]p
 // publish writes the files, commits, pushes, and records in the vault
 // what was published.
 func publish(f *Factory, v *vault.Vault, repo *gitrepo.Repo, pubs []pendingFile, rep *syncReport) error {
-	for _, p := range pubs {
-		full := filepath.Join(repo.Dir, filepath.FromSlash(p.Path))
-		if p.Data == nil {
-			if err := os.Remove(full); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(full), 0o700); err != nil {
-			return err
-		}
-		if err := os.WriteFile(full, p.Data, 0o600); err != nil {
-			return err
-		}
+	if err := writeRepoFiles(repo.Dir, pubs); err != nil {
+		repo.ResetToRemote()
+		return err
 	}
 	n := 0
 	for _, p := range pubs {
@@ -548,6 +542,33 @@ func publish(f *Factory, v *vault.Vault, repo *gitrepo.Repo, pubs []pendingFile,
 		st.Head = head
 		return tx.PutJSON(blobTeam, st)
 	})
+}
+
+// writeRepoFiles writes (or removes) files in the working copy. Folders
+// and links in it come from the remote: nothing is written through a link
+// that leads out of the working copy.
+func writeRepoFiles(dir string, pubs []pendingFile) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	for _, p := range pubs {
+		name := filepath.FromSlash(p.Path)
+		if p.Data == nil {
+			if err := root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("cannot remove %s from the team's working copy: %w", p.Path, err)
+			}
+			continue
+		}
+		if err := root.MkdirAll(filepath.Dir(name), 0o700); err != nil {
+			return fmt.Errorf("cannot write %s in the team's working copy: %w", p.Path, err)
+		}
+		if err := root.WriteFile(name, p.Data, 0o600); err != nil {
+			return fmt.Errorf("cannot write %s in the team's working copy: %w", p.Path, err)
+		}
+	}
+	return nil
 }
 
 // finishSync prints the report and returns the error for what went wrong.
