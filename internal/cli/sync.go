@@ -232,6 +232,9 @@ func checkRewind(repo *gitrepo.Repo, st *team.State, remote string, files []stri
 type imported struct {
 	records  []*secret.Record
 	contacts []share.Contact
+	// conflicts holds the ids of records with a revision in conflict:
+	// nothing of them is published until the user chose.
+	conflicts map[string]bool
 }
 
 // importFiles decides every record file not processed yet, stores what is
@@ -289,6 +292,7 @@ func importFiles(tx *vault.Tx, st *team.State, dir string, files []string, resol
 		}
 		return cmpU(a.Revision, b.Revision)
 	})
+	conflicts := map[string]bool{}
 	env := team.Env{Identities: ids, Self: self, Contacts: contacts, Team: st, Now: tx.Now(), Resolve: resolve}
 	for _, rf := range todo {
 		p := paths[rf]
@@ -310,6 +314,7 @@ func importFiles(tx *vault.Tx, st *team.State, dir string, files []string, resol
 			rep.Notes = append(rep.Notes, syncNote{Text: fmt.Sprintf("%s: %s; it waits until you pin their card", p, out.Err)})
 		case team.Conflict:
 			rep.Conflicts = append(rep.Conflicts, syncRefused{File: p, Reason: out.Err.Error()})
+			conflicts[rf.UID] = true
 		case team.Import:
 			for _, s := range out.Plan.Steps {
 				rep.Imported = append(rep.Imported, syncImport{File: p, Name: s.Name, Action: importWord(s.Action), Reason: s.Reason, From: out.Sender})
@@ -330,7 +335,7 @@ func importFiles(tx *vault.Tx, st *team.State, dir string, files []string, resol
 			}
 		}
 	}
-	return &imported{records: recs, contacts: contacts}, nil
+	return &imported{records: recs, contacts: contacts, conflicts: conflicts}, nil
 }
 
 func cmpU(a, b uint64) int {
@@ -460,6 +465,9 @@ func planFiles(tx *vault.Tx, st *team.State, in *imported, rep *syncReport) ([]p
 	sender := share.Sender{Name: profile.Owner, Recipient: pub.Sharing, PQRecipient: pub.SharingPQ}
 	selfParty := share.Party{Name: profile.Owner, Recipient: pub.Sharing}
 	for _, p := range team.PlanPublish(in.records, st, in.contacts, present) {
+		if in.conflicts[p.Record.UID] {
+			continue
+		}
 		recipients, err := team.Recipients(p.To, profile.Owner, pub.Sharing, pub.SharingPQ)
 		if err != nil {
 			return nil, err

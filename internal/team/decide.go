@@ -83,8 +83,11 @@ func refused(p string, format string, a ...any) Outcome {
 //     signed by someone not pinned as a member (yet) waits, Unpinned;
 //   - a revision older than the highest one accepted for the record is
 //     ignored (it was genuine once; files arrive in any order);
+//   - a revision of a record owned by a removed member is refused, whoever
+//     delivers it;
 //   - then the import rules of sharing decide (share.PlanImport): owner
-//     signatures against the pinned cards, permissions, conflicts.
+//     signatures against the pinned cards, permissions, conflicts; and
+//     what sharing would store as "(unverified)" is refused.
 func Decide(p string, data []byte, env Env) Outcome {
 	f, ok := ParseRecordPath(p)
 	if !ok {
@@ -127,8 +130,18 @@ func Decide(p string, data []byte, env Env) Outcome {
 		out.Verdict = Older
 		return out
 	}
+	if owner := ownerMember(env, rec.OwnerKey); owner != nil && owner.Removed() {
+		return refused(p, "a revision of %q, owned by %s, whom you removed from the team on %s", rec.Name, owner.Name, owner.RemovedAt.UTC().Format(time.DateOnly))
+	}
 	plan := share.PlanImport(o, sender, share.VaultState{Self: env.Self, Contacts: env.Contacts, Records: env.Records}, env.Resolve)
 	out.Plan = plan
+	for _, s := range plan.Steps {
+		if (s.Action == share.ActionAdd || s.Action == share.ActionUpdate) && s.Record != nil && s.Record.OwnerUnverified {
+			// Sharing stores such a record as "(unverified)"; a team takes
+			// nothing its owner did not sign.
+			return refused(p, "%q is not signed by its owner %s, whose card you did not pin", rec.Name, rec.Owner)
+		}
+	}
 	if err := plan.Err(); err != nil {
 		if errors.Is(err, share.ErrConflict) {
 			out.Verdict, out.Err = Conflict, err
@@ -145,4 +158,15 @@ func Decide(p string, data []byte, env Env) Outcome {
 // without the ErrRefused prefix.
 func (o Outcome) Problem() string {
 	return strings.TrimPrefix(o.Err.Error(), ErrRefused.Error()+": ")
+}
+
+// ownerMember returns the member whose pinned contact holds the sharing key
+// key, or nil.
+func ownerMember(env Env, key string) *Member {
+	for i := range env.Contacts {
+		if env.Contacts[i].HasKey(key) {
+			return env.Team.Member(env.Contacts[i].Name)
+		}
+	}
+	return nil
 }

@@ -135,6 +135,19 @@ func TestDecideAttacks(t *testing.T) {
 
 	// Signed by people who may not change the record.
 	forged := revision(9, alice, "forged")
+	// Records signed by their owners, to be delivered by Bob: he opens
+	// their bundles and wraps the owner-signed records in his own.
+	ownerSigned := func(owner *person) share.Record {
+		rec := revision(1, owner, "theirs")
+		rec.UID = strings.Repeat("e", 32)
+		_, data := owner.bundle(t, rec, now, bob)
+		o, err := share.Open(data, []age.Identity{bob.id}, now, share.OpenOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o.Payload.Records[0]
+	}
+	eveRecord, daveRecord := ownerSigned(eve), ownerSigned(dave)
 	for _, tc := range []struct {
 		name   string
 		from   *person
@@ -150,6 +163,11 @@ func TestDecideAttacks(t *testing.T) {
 		// user pins her card one day (below).
 		// Dave was removed from the team.
 		{"a removed member", dave, revision(9, dave, "forged"), "removed from the team"},
+		// Bob delivers a record owned by Eve, signed by her: nobody pinned
+		// her card, so nothing vouches for its owner.
+		{"a member delivering a stranger's record", bob, eveRecord, "whose card you did not pin"},
+		// Bob delivers Dave's own signed revision after Dave's removal.
+		{"a member delivering a removed member's revision", bob, daveRecord, "owned by dave, whom you removed"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p, data := tc.from.bundle(t, tc.rec, now, carol)
