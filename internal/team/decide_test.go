@@ -22,7 +22,7 @@ type person struct {
 	contact share.Contact
 }
 
-func newPerson(t *testing.T, name string) *person {
+func newPerson(t testing.TB, name string) *person {
 	t.Helper()
 	id, err := age.GenerateX25519Identity()
 	if err != nil {
@@ -40,7 +40,7 @@ func (p *person) key() string { return p.id.Recipient().String() }
 
 // bundle builds a record file from p holding rec, encrypted to the people
 // to, and returns its path and content.
-func (p *person) bundle(t *testing.T, rec share.Record, now time.Time, to ...*person) (string, []byte) {
+func (p *person) bundle(t testing.TB, rec share.Record, now time.Time, to ...*person) (string, []byte) {
 	t.Helper()
 	var rs []share.Recipient
 	for _, q := range to {
