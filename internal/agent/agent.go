@@ -5,7 +5,9 @@
 // hidden argument HelperArg) that holds one thing in memory: the vault
 // identity, the AGE-SECRET-KEY-1... string `mysafe identity export` prints.
 // A command asks it for the identity over a Unix socket and unlocks the vault
-// with it, which costs one age X25519 decryption. There is one agent per
+// with it, which costs one age X25519 decryption. It also keeps the OAuth 2.0
+// access tokens `mysafe token` fetched, under a hash of what they were asked
+// for, until shortly before they expire (never a client secret). There is one agent per
 // vault file: the socket's name is a hash of the vault's absolute, resolved
 // path.
 //
@@ -152,11 +154,14 @@ type Status struct {
 
 // request is what a client sends, one JSON line.
 type request struct {
-	Op        string `json:"op"` // opIdentity, opStatus, opLock, opUnlock
+	Op        string `json:"op"` // opIdentity, opStatus, opLock, opUnlock, opTokenGet, opTokenPut
 	Identity  string `json:"identity,omitempty"`
 	TimeoutMS int64  `json:"timeout_ms,omitempty"`
 	Vault     string `json:"vault,omitempty"`
 	Socket    string `json:"socket,omitempty"` // only in the start request
+	// Key and Token are for the token cache (opTokenGet, opTokenPut).
+	Key   string       `json:"key,omitempty"`
+	Token *CachedToken `json:"token,omitempty"`
 }
 
 const (
@@ -176,6 +181,8 @@ type response struct {
 	PID         int    `json:"pid,omitempty"`
 	TimeoutMS   int64  `json:"timeout_ms,omitempty"`
 	ExpiresAtMS int64  `json:"expires_at_unix_ms,omitempty"`
+	// Token answers opTokenGet: the cached token, nil for none.
+	Token *CachedToken `json:"token,omitempty"`
 }
 
 func (r response) status() Status {

@@ -71,6 +71,9 @@ type state struct {
 	vault    string
 	timeout  time.Duration
 	expires  time.Time // wall clock only, no monotonic reading
+	// tokens are the access tokens `mysafe token` cached, by key; they
+	// go when the agent exits.
+	tokens map[string]CachedToken
 }
 
 func (s *state) touch() { s.expires = time.Now().Add(s.timeout).Round(0) }
@@ -157,6 +160,8 @@ func handle(c *net.UnixConn, st *state) (exit bool) {
 		writeResponse(c, r)
 	case opStatus:
 		writeResponse(c, st.response())
+	case opTokenGet, opTokenPut:
+		writeResponse(c, st.tokenOp(req, time.Now()))
 	case opLock:
 		st.identity = ""
 		writeResponse(c, response{OK: true, PID: os.Getpid()})
@@ -166,6 +171,11 @@ func handle(c *net.UnixConn, st *state) (exit bool) {
 		if err := ParseTimeout(d); err != nil || req.Identity == "" {
 			writeResponse(c, response{Error: "bad unlock request"})
 			return false
+		}
+		if req.Identity != st.identity {
+			// Another identity is another vault's key: its tokens were
+			// not asked for with it.
+			st.tokens = nil
 		}
 		st.identity, st.timeout = req.Identity, d
 		if req.Vault != "" {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/agent"
 	"github.com/mysafe/mysafe/internal/config"
 	"github.com/mysafe/mysafe/internal/oauth"
 	"github.com/mysafe/mysafe/internal/secret"
@@ -23,9 +24,10 @@ type TokenOptions struct {
 	TokenURL  string
 	TokenAuth string
 	CAFile    string
-	Timeout   string // "" means oauth.DefaultTimeout
+	Timeout   string // "" means the token.timeout setting, else oauth.DefaultTimeout
 	JSON      bool
 	NoNewline bool
+	NoCache   bool
 }
 
 // NewCmdToken builds `mysafe token`.
@@ -50,7 +52,10 @@ plus the certificates in --ca-file. Redirects are not followed.
 The client authenticates with HTTP Basic (client_secret_basic) unless the API
 secret's token auth or --token-auth says form (client_secret_post).
 
-No token is kept between calls, in memory or on disk.
+With the vault unlocked by ` + "`mysafe unlock`" + `, tokens are cached in the agent's
+memory until shortly before they expire, per API secret, endpoint, scopes
+and audience; --no-cache asks the endpoint anyway and caches nothing.
+Without the agent nothing is cached, and never on disk.
 
 Exit codes: 4 when the endpoint rejects the client credentials, 2 when it
 refuses the request (such as an unknown scope), 1 when it cannot be reached.`,
@@ -70,9 +75,10 @@ refuses the request (such as an unknown scope), 1 when it cannot be reached.`,
 	fl.StringVar(&opts.TokenURL, "token-url", "", "token endpoint, for an API secret without a token URL")
 	fl.StringVar(&opts.TokenAuth, "token-auth", "", "send the client secret by basic (HTTP Basic) or form (in the body); default: the API secret's token auth, else basic")
 	fl.StringVar(&opts.CAFile, "ca-file", "", "PEM `FILE` of certificate authorities to trust besides the system's")
-	fl.StringVar(&opts.Timeout, "timeout", "", "give up after this long (e.g. 30s; at most 10m; default 30s)")
+	fl.StringVar(&opts.Timeout, "timeout", "", "give up after this long (e.g. 30s; at most 10m; default: setting token.timeout, else 30s)")
 	fl.BoolVar(&opts.JSON, "json", false, "print the token response as JSON")
 	fl.BoolVarP(&opts.NoNewline, "no-newline", "n", false, "do not print a trailing newline")
+	fl.BoolVar(&opts.NoCache, "no-cache", false, "ask the token endpoint even when the agent holds a token, and cache nothing")
 	return cmd
 }
 
@@ -99,14 +105,9 @@ func tokenRun(o *TokenOptions) error {
 	if err != nil {
 		return usageErr("--token-auth: " + strings.TrimPrefix(err.Error(), secret.FieldTokenAuth.Name()+": "))
 	}
-	timeout := oauth.DefaultTimeout
-	if o.Timeout != "" {
-		if timeout, err = config.ParseDuration(o.Timeout); err != nil {
-			return usageErr("--timeout: " + err.Error())
-		}
-	}
-	if timeout <= 0 || timeout > oauth.MaxTimeout {
-		return usageErr(fmt.Sprintf("--timeout must be more than 0 and at most %s", oauth.MaxTimeout))
+	timeout, err := tokenTimeout(f, o.Timeout)
+	if err != nil {
+		return err
 	}
 	if o.TokenURL != "" {
 		if _, err := oauth.CheckEndpoint(o.TokenURL); err != nil {
@@ -126,7 +127,7 @@ func tokenRun(o *TokenOptions) error {
 		return err
 	}
 
-	tok, err := oauth.Fetch(f.Context(), req, oauth.Options{Timeout: timeout, CAFile: o.CAFile})
+	tok, err := fetchToken(f, v.Path(), r, req, oauth.Options{Timeout: timeout, CAFile: o.CAFile}, o.NoCache)
 	if err != nil {
 		return tokenErr(err, o.Ref)
 	}
@@ -143,6 +144,62 @@ func tokenRun(o *TokenOptions) error {
 		return err
 	}
 	return recordUse(v, r.ID)
+}
+
+// tokenTimeout is how long a grant may take: flag when given (--timeout),
+// else the token.timeout setting, else oauth.DefaultTimeout.
+func tokenTimeout(f *Factory, flag string) (time.Duration, error) {
+	timeout, name := f.Config().TokenTimeout, "token.timeout"
+	if flag != "" {
+		var err error
+		if timeout, err = config.ParseDuration(flag); err != nil {
+			return 0, usageErr("--timeout: " + err.Error())
+		}
+		name = "--timeout"
+	} else if timeout == 0 {
+		timeout = oauth.DefaultTimeout
+	}
+	if timeout <= 0 || timeout > oauth.MaxTimeout {
+		return 0, usageErr(fmt.Sprintf("%s must be more than 0 and at most %s", name, oauth.MaxTimeout))
+	}
+	return timeout, nil
+}
+
+// fetchToken performs the grant req for record r of the vault at vaultPath,
+// or takes the token from that vault's agent, which keeps what it fetched
+// until shortly before it expires. Without an agent (the vault is not
+// unlocked with `mysafe unlock`), without a vault (vaultPath is empty: a
+// bundle), or with noCache, it just asks the endpoint: nothing is cached
+// anywhere else. An agent that fails is a miss, never an error.
+func fetchToken(f *Factory, vaultPath string, r *secret.Record, req oauth.Request, opts oauth.Options, noCache bool) (*oauth.Token, error) {
+	fetch := func() (*oauth.Token, error) { return oauth.Fetch(f.Context(), req, opts) }
+	if noCache || vaultPath == "" {
+		return fetch()
+	}
+	c, err := f.agentClient(vaultPath)
+	if err != nil {
+		return fetch()
+	}
+	key := oauth.CacheKey(r.ID, r.Revision, req)
+	ct, ok, err := c.Token(key)
+	switch {
+	case err == nil && ok:
+		return &oauth.Token{AccessToken: ct.AccessToken, TokenType: ct.TokenType, Expiry: ct.ExpiresAt, Scope: ct.Scope}, nil
+	case err != nil:
+		// Locked, or an agent that cannot cache: no point offering it one.
+		return fetch()
+	}
+	tok, err := fetch()
+	if err != nil {
+		return nil, err
+	}
+	// The expiry is the endpoint's, on the real clock, whatever the
+	// command's clock says.
+	if until := tok.CacheUntil(time.Now()); !until.IsZero() {
+		_ = c.PutToken(key, agent.CachedToken{AccessToken: tok.AccessToken, TokenType: tok.TokenType,
+			Scope: tok.Scope, ExpiresAt: tok.Expiry, UseUntil: until})
+	}
+	return tok, nil
 }
 
 // tokenRequest builds the grant for record r. The endpoint is the record's

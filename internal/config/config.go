@@ -29,6 +29,7 @@ type Config struct {
 	StateDir            string        // where mysafe keeps what it remembers about vaults (not a setting)
 	ImportMaxSize       int64         // import.max_size: largest file import reads, in bytes
 	SharedFiles         bool          // allow_shared_files: accept a vault or unlock file others can read or another user owns
+	TokenTimeout        time.Duration // token.timeout: how long `mysafe token` waits for the endpoint; 0 means its default
 	ConfigFile          string        // the file that was read, if any
 }
 
@@ -109,11 +110,11 @@ func Load(flags *pflag.FlagSet, env Env) (*Config, error) {
 	}
 	// MYSAFE_VAULT, MYSAFE_CLIPBOARD_CLEAR_AFTER, MYSAFE_NO_INPUT,
 	// MYSAFE_IDENTITY_FILE, MYSAFE_LOCK_TIMEOUT, MYSAFE_IMPORT_MAX_SIZE,
-	// MYSAFE_ALLOW_SHARED_FILES, read through env rather than viper's own view
+	// MYSAFE_ALLOW_SHARED_FILES, MYSAFE_TOKEN_TIMEOUT, read through env rather than viper's own view
 	// of the process environment, so that what the caller passes is all
 	// there is. A value set here overrides the file and the defaults but
 	// not a flag given on the command line.
-	for _, key := range []string{"vault", "clipboard.clear_after", "no_input", "identity_file", "lock_timeout", "import.max_size", "allow_shared_files"} {
+	for _, key := range []string{"vault", "clipboard.clear_after", "no_input", "identity_file", "lock_timeout", "import.max_size", "allow_shared_files", "token.timeout"} {
 		val := env(EnvName(key))
 		if val == "" {
 			continue
@@ -178,6 +179,14 @@ func Load(flags *pflag.FlagSet, env Env) (*Config, error) {
 	c.StateDir = filepath.Join(state, "mysafe")
 	if c.ImportMaxSize, err = ParseSize(v.GetString("import.max_size")); err != nil {
 		return nil, fmt.Errorf("import.max_size: %v", err)
+	}
+	if s := v.GetString("token.timeout"); s != "" {
+		if c.TokenTimeout, err = parseDuration(s); err == nil && c.TokenTimeout <= 0 {
+			err = errors.New("must be more than 0")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("token.timeout: %v", err)
+		}
 	}
 	return c, nil
 }

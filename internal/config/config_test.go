@@ -198,6 +198,41 @@ func TestClearAfter(t *testing.T) {
 	}
 }
 
+func TestTokenTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, env string
+		want            time.Duration
+		bad             bool
+	}{
+		{name: "unset: the command's default", want: 0},
+		{name: "file", file: "token:\n  timeout: 5s\n", want: 5 * time.Second},
+		{name: "env beats file", file: "token:\n  timeout: 5s\n", env: "1m", want: time.Minute},
+		{name: "zero would wait forever", env: "0", bad: true},
+		{name: "negative", file: "token:\n  timeout: -5s\n", bad: true},
+		{name: "words", file: "token:\n  timeout: long\n", bad: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			home, env := setup(t, map[string]string{"MYSAFE_TOKEN_TIMEOUT": tc.env})
+			if tc.file != "" {
+				writeFile(t, filepath.Join(home, ".config", "mysafe", "config.yaml"), tc.file)
+			}
+			c, err := Load(flags(t), env)
+			if tc.bad {
+				if err == nil || !strings.HasPrefix(err.Error(), "token.timeout: ") {
+					t.Errorf("Load = %v, want a token.timeout error", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.TokenTimeout != tc.want {
+				t.Errorf("TokenTimeout = %v, want %v", c.TokenTimeout, tc.want)
+			}
+		})
+	}
+}
+
 func TestParseDuration(t *testing.T) {
 	for in, want := range map[string]time.Duration{
 		"45s": 45 * time.Second, "2m": 2 * time.Minute, "1h30m": 90 * time.Minute, "1.5s": 1500 * time.Millisecond,
