@@ -37,8 +37,11 @@ func NewCmdExec(f *Factory) *cobra.Command {
 		Long: `Run COMMAND with environment variables set to values from the vault:
 --env NAME=REF sets NAME to the client secret of REF, NAME=REF/field to
 another field (client-id, url, identifier, name, method, notes; the
-mysafe:// prefix is optional). --env-file reads a dotenv file whose values
-may be references (mysafe://REF/field); --env wins over the file.
+mysafe:// prefix is optional), and NAME=REF/token to an OAuth 2.0 access
+token fetched with REF's client ID and secret, as ` + "`mysafe token REF`" + ` does
+(REF/token?scope=a+b&audience=URI asks for scopes and an audience).
+--env-file reads a dotenv file whose values may be references
+(mysafe://REF/field, mysafe://REF/token); --env wins over the file.
 
 The vault is unlocked once, and every reference is looked up before COMMAND
 starts: an unknown one fails the command with nothing run. COMMAND's stdin,
@@ -62,6 +65,7 @@ With --mask, any of the values that COMMAND prints, on stdout or stderr, is
 replaced with "` + mask.Placeholder + `", also when it is printed in pieces.`,
 		Example: `  mysafe exec --env TOKEN=payments -- ./deploy.sh
   mysafe exec --env API_URL=payments/url --env API_KEY=payments --mask -- curl -fsS "$API_URL"
+  mysafe exec --env TOKEN=payments/token -- ./call-api.sh
   mysafe exec --env-file .env.mysafe -- npm start
   MYSAFE_IDENTITY=$CI_AGE_KEY mysafe exec --bundle deploy.age --signer "$ALICE_CARD" --env TOKEN=payments -- ./deploy.sh
   MYSAFE_IDENTITY=$CI_AGE_KEY mysafe exec --team-dir secrets --signer "$ALICE_CARD" --env TOKEN=payments -- ./deploy.sh`,
@@ -110,25 +114,43 @@ func envVars(flags []string, file string) ([]ref.Var, error) {
 
 // resolveRefs unlocks the vault once (or opens the bundle src names), if
 // there is anything to look up, and returns the value of every reference.
-// An unknown one fails them all.
+// An unknown one fails them all. Token references are fetched once every
+// record is found, after the vault's read lock is let go: a token endpoint
+// may take its time.
 func resolveRefs(f *Factory, refs []ref.Ref, src bundleSource) (map[ref.Ref]string, error) {
 	if len(refs) == 0 {
 		return map[ref.Ref]string{}, nil
 	}
-	var values map[ref.Ref]string
-	var err error
+	var find ref.Finder
+	vaultPath := ""
 	if src.active() {
-		var find ref.Finder
+		var err error
 		if find, err = src.finder(f); err != nil {
 			return nil, err
 		}
-		values, err = ref.Resolve(refs, find)
 	} else {
-		err = f.View(func(tx *vault.Tx) (err error) {
-			values, err = ref.Resolve(refs, tx.Find)
-			return err
-		})
+		type found struct {
+			r   *secret.Record
+			err error
+		}
+		recs := map[string]found{}
+		if err := f.View(func(tx *vault.Tx) error {
+			for _, r := range refs {
+				if _, ok := recs[r.Record]; !ok {
+					rec, err := tx.Find(r.Record)
+					recs[r.Record] = found{rec, err}
+				}
+			}
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		vaultPath = f.Config().VaultPath
+		find = func(name string) (*secret.Record, error) { return recs[name].r, recs[name].err }
 	}
+	values, err := ref.Resolve(refs, find, func(rec *secret.Record, r ref.Ref) (string, error) {
+		return refToken(f, vaultPath, rec, r)
+	})
 	var nf *ref.NotFoundError
 	if errors.As(err, &nf) {
 		hint := "see `mysafe list`"

@@ -29,7 +29,10 @@ func NewCmdInject(f *Factory) *cobra.Command {
 		Short: "Fill a template's {{ mysafe://REF/field }} placeholders with values from the vault",
 		Long: `Copy TEMPLATE to OUT (or stdout) with every {{ mysafe://REF/field }}
 replaced by that field of that API secret (without /field: the client
-secret). Other {{ }} are left as they are.
+secret). {{ mysafe://REF/token }} is an OAuth 2.0 access token fetched with
+REF's client ID and secret, as ` + "`mysafe token REF`" + ` does
+(mysafe://REF/token?scope=a+b&audience=URI asks for scopes and an audience).
+Other {{ }} are left as they are.
 
 The vault is unlocked once and every reference is looked up first: an
 unknown one fails the command and nothing is written. OUT is written with

@@ -12,6 +12,7 @@ import (
 	"github.com/mysafe/mysafe/internal/agent"
 	"github.com/mysafe/mysafe/internal/config"
 	"github.com/mysafe/mysafe/internal/oauth"
+	"github.com/mysafe/mysafe/internal/ref"
 	"github.com/mysafe/mysafe/internal/secret"
 )
 
@@ -200,6 +201,26 @@ func fetchToken(f *Factory, vaultPath string, r *secret.Record, req oauth.Reques
 			Scope: tok.Scope, ExpiresAt: tok.Expiry, UseUntil: until})
 	}
 	return tok, nil
+}
+
+// refToken fetches the access token a mysafe://REF/token reference asks
+// for, with the API secret rec it names, as `mysafe token REF` would without
+// flags: the stored endpoint and authentication, the token.timeout setting,
+// the agent's cache when the vault at vaultPath is unlocked by it.
+func refToken(f *Factory, vaultPath string, rec *secret.Record, r ref.Ref) (string, error) {
+	timeout, err := tokenTimeout(f, "")
+	if err != nil {
+		return "", err
+	}
+	req, err := tokenRequest(rec, r.Record, "", "", r.Scopes(), r.Audience)
+	if err != nil {
+		return "", err
+	}
+	tok, err := fetchToken(f, vaultPath, rec, req, oauth.Options{Timeout: timeout}, false)
+	if err != nil {
+		return "", tokenErr(fmt.Errorf("%s: %w", r, err), r.Record)
+	}
+	return tok.AccessToken, nil
 }
 
 // tokenRequest builds the grant for record r. The endpoint is the record's

@@ -96,7 +96,7 @@ func Fetch(ctx context.Context, req Request, opts Options) (*Token, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkAudience(req.Audience); err != nil {
+	if err := CheckAudience(req.Audience); err != nil {
 		return nil, err
 	}
 	style := oauth2.AuthStyleInHeader
@@ -169,7 +169,9 @@ func NormalizeScopes(in []string) ([]string, error) {
 	return out, nil
 }
 
-func checkAudience(a string) error {
+// CheckAudience checks an audience parameter: one line of text of at most
+// secret.MaxFieldLen bytes. The error wraps ErrInvalid.
+func CheckAudience(a string) error {
 	if !utf8.ValidString(a) || strings.IndexFunc(a, unicode.IsControl) >= 0 || len(a) > secret.MaxFieldLen {
 		return fmt.Errorf("%w: the audience must be one line of text", ErrInvalid)
 	}

@@ -11,9 +11,10 @@ import (
 
 func TestParse(t *testing.T) {
 	for _, tc := range []struct {
-		in         string
-		rec, field string
-		err        string
+		in              string
+		rec, field      string
+		scope, audience string
+		err             string
 	}{
 		{in: "mysafe://payments", rec: "payments", field: "client-secret"},
 		{in: "mysafe://payments/client-id", rec: "payments", field: "client-id"},
@@ -32,6 +33,27 @@ func TestParse(t *testing.T) {
 		{in: "mysafe://pay\nments", err: "control character"},
 		{in: "mysafe://" + strings.Repeat("a", 2000), err: "longer than"},
 		{in: "mysafe://\xff", err: "UTF-8"},
+		// Access tokens; without /token a query is part of the name, which
+		// then finds nothing: no secret is sent anywhere new.
+		{in: "mysafe://payments/token", field: "token", rec: "payments"},
+		{in: "mysafe://payments/token?", field: "token", rec: "payments"},
+		{in: "mysafe://payments/token?scope=read", field: "token", rec: "payments", scope: "read"},
+		{in: "mysafe://payments/token?scope=read+write", field: "token", rec: "payments", scope: "read write"},
+		{in: "mysafe://payments/token?scope=read%20write&scope=write+admin", field: "token", rec: "payments", scope: "read write admin"},
+		{in: "mysafe://payments/token?audience=https://api.pay.example/v2&scope=read", field: "token", rec: "payments", scope: "read", audience: "https://api.pay.example/v2"},
+		{in: "mysafe://payments/token?audience=https%3A%2F%2Fapi.pay.example", field: "token", rec: "payments", audience: "https://api.pay.example"},
+		{in: "mysafe://team/pay/token?scope=a", field: "token", rec: "team/pay", scope: "a"},
+		{in: "mysafe://Payments Prod/token", field: "token", rec: "Payments Prod"},
+		{in: "mysafe:///token", err: "names no API secret"},
+		{in: "mysafe:///token?scope=a", err: "names no API secret"},
+		{in: "mysafe://payments/token?scope=a%22b", err: "has a character a scope cannot hold"},
+		{in: "mysafe://payments/token?audience=a%0Ab", err: "one line of text"},
+		{in: "mysafe://payments/token?audience=a&audience=b", err: "give one audience"},
+		{in: "mysafe://payments/token?audience=", err: "give one audience"},
+		{in: "mysafe://payments/token?client_secret=x", err: `not "client_secret"`},
+		{in: "mysafe://payments/token?scope=%zz", err: "not name=value"},
+		{in: "mysafe://payments/url?scope=read", err: "is not a field"},
+		{in: "mysafe://payments?scope=read", field: "client-secret", rec: "payments?scope=read"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			r, err := Parse(tc.in)
@@ -41,14 +63,31 @@ func TestParse(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || r.Record != tc.rec || r.Field.Name() != tc.field {
-				t.Fatalf("Parse(%q) = %+v, %v; want %s / %s", tc.in, r, err, tc.rec, tc.field)
+			if err != nil || r.Record != tc.rec || fieldName(r) != tc.field || r.Scope != tc.scope || r.Audience != tc.audience {
+				t.Fatalf("Parse(%q) = %+v, %v; want %s / %s / %q / %q", tc.in, r, err, tc.rec, tc.field, tc.scope, tc.audience)
 			}
 			// What String writes parses back to the same reference.
 			if again, err := Parse(r.String()); err != nil || again != r {
 				t.Fatalf("Parse(%q) = %+v, %v", r.String(), again, err)
 			}
 		})
+	}
+}
+
+// fieldName is what follows REF/ in r written out.
+func fieldName(r Ref) string {
+	if r.Token {
+		return TokenField
+	}
+	return r.Field.Name()
+}
+
+func TestParseSameScopes(t *testing.T) {
+	// The same scopes, written another way, are the same reference.
+	a, _ := Parse("mysafe://p/token?scope=read+write")
+	b, _ := ParseShort("p/token?scope=read&scope=write+read")
+	if a != b {
+		t.Errorf("%+v != %+v", a, b)
 	}
 }
 
@@ -146,10 +185,10 @@ func TestTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 	refs := tpl.Refs()
-	if len(refs) != 3 || refs[0] != (Ref{"payments", secret.FieldURL}) || refs[1] != (Ref{"payments", secret.FieldClientSecret}) {
+	if len(refs) != 3 || refs[0] != (Ref{Record: "payments", Field: secret.FieldURL}) || refs[1] != (Ref{Record: "payments", Field: secret.FieldClientSecret}) {
 		t.Fatalf("Refs() = %+v", refs)
 	}
-	out, err := tpl.Execute(map[Ref]string{{"payments", secret.FieldURL}: "https://pay.example", {"payments", secret.FieldClientSecret}: "s3cr3t"})
+	out, err := tpl.Execute(map[Ref]string{{Record: "payments", Field: secret.FieldURL}: "https://pay.example", {Record: "payments", Field: secret.FieldClientSecret}: "s3cr3t"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,26 +219,77 @@ func TestResolve(t *testing.T) {
 		}
 		return nil, secret.ErrNotFound
 	}
-	refs := []Ref{{"payments", secret.FieldClientSecret}, {"payments", secret.FieldURL}, {"payments", secret.FieldClientSecret}, {"nosecret", secret.FieldClientID}}
-	got, err := Resolve(refs, find)
+	refs := []Ref{{Record: "payments", Field: secret.FieldClientSecret}, {Record: "payments", Field: secret.FieldURL}, {Record: "payments", Field: secret.FieldClientSecret}, {Record: "nosecret", Field: secret.FieldClientID}}
+	got, err := Resolve(refs, find, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got[refs[0]] != "s3cr3t" || got[refs[1]] != "https://pay.example" || got[refs[3]] != "n" || calls != 3 {
 		t.Fatalf("Resolve = %v (%d lookups)", got, calls)
 	}
-	_, err = Resolve([]Ref{{"payments", secret.FieldURL}, {"missing", secret.FieldURL}}, find)
+	_, err = Resolve([]Ref{{Record: "payments", Field: secret.FieldURL}, {Record: "missing", Field: secret.FieldURL}}, find, nil)
 	var nf *NotFoundError
 	if !errors.As(err, &nf) || nf.Ref.Record != "missing" || !errors.Is(err, secret.ErrNotFound) {
 		t.Fatalf("unknown reference: %v", err)
 	}
-	if _, err := Resolve([]Ref{{"nosecret", secret.FieldClientSecret}}, find); !errors.Is(err, ErrEmptySecret) {
+	if _, err := Resolve([]Ref{{Record: "nosecret", Field: secret.FieldClientSecret}}, find, nil); !errors.Is(err, ErrEmptySecret) {
 		t.Fatalf("empty client secret: %v", err)
 	}
 }
 
+func TestResolveTokens(t *testing.T) {
+	recs := map[string]*secret.Record{
+		"payments": {Name: "payments", URL: "https://pay.example", ClientID: "app", ClientSecret: secret.NewValue("s3cr3t")},
+		"nosecret": {Name: "nosecret", ClientID: "n"},
+	}
+	find := func(ref string) (*secret.Record, error) {
+		if r, ok := recs[ref]; ok {
+			return r, nil
+		}
+		return nil, secret.ErrNotFound
+	}
+	var asked []string
+	token := func(rec *secret.Record, r Ref) (string, error) {
+		asked = append(asked, rec.Name+" "+r.Scope)
+		if r.Scope == "fail" {
+			return "", errors.New("refused")
+		}
+		return "tok-" + rec.ClientID + "-" + r.Scope, nil
+	}
+	read := Ref{Record: "payments", Token: true, Scope: "read"}
+	refs := []Ref{read, {Record: "payments", Field: secret.FieldURL}, read, {Record: "payments", Token: true}}
+	got, err := Resolve(refs, find, token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got[read] != "tok-app-read" || got[refs[1]] != "https://pay.example" || got[refs[3]] != "tok-app-" || len(asked) != 2 {
+		t.Fatalf("Resolve = %v, asked %q", got, asked)
+	}
+
+	// Nothing is fetched when another reference fails, wherever it is.
+	asked = nil
+	for _, bad := range [][]Ref{
+		{read, {Record: "missing", Field: secret.FieldURL}},
+		{read, {Record: "nosecret", Token: true}},
+	} {
+		if _, err := Resolve(bad, find, token); err == nil || len(asked) != 0 {
+			t.Fatalf("Resolve(%v) = %v, fetched %q", bad, err, asked)
+		}
+	}
+	if _, err := Resolve([]Ref{{Record: "nosecret", Token: true}}, find, token); !errors.Is(err, ErrEmptySecret) {
+		t.Errorf("token of a record without a secret: %v", err)
+	}
+	if _, err := Resolve([]Ref{read}, find, nil); !errors.Is(err, ErrNoTokens) {
+		t.Errorf("no TokenFunc: %v", err)
+	}
+	if _, err := Resolve([]Ref{read, {Record: "payments", Token: true, Scope: "fail"}}, find, token); err == nil || err.Error() != "refused" {
+		t.Errorf("a failed fetch: %v", err)
+	}
+}
+
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"mysafe://payments", "mysafe://a/b/url", "mysafe://x/", "payments/client_id", "mysafe://\x00"} {
+	for _, s := range []string{"mysafe://payments", "mysafe://a/b/url", "mysafe://x/", "payments/client_id", "mysafe://\x00",
+		"mysafe://p/token?scope=a+b&audience=https%3A%2F%2Fapi.example", "p/token?scope=a&scope=b+a", "mysafe://p/token?"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -207,7 +297,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if r.Field.Name() == "" || r.Record == "" {
+		if fieldName(r) == "" || r.Record == "" {
 			t.Fatalf("ParseShort(%q) = %+v", s, r)
 		}
 		again, err := Parse(r.String())
