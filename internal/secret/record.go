@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -307,6 +308,35 @@ func checkURL(field, u string, required bool) error {
 		return &FieldError{Field: field, Msg: fmt.Sprintf("%q is not an absolute http(s) URL (for example https://api.example.com/v1)", u)}
 	}
 	return nil
+}
+
+// TokenEndpoint is where `mysafe token` sends the client ID and secret
+// when no other endpoint is given: the token URL, else the URL.
+func (r *Record) TokenEndpoint() string {
+	if r.TokenURL != "" {
+		return r.TokenURL
+	}
+	return r.URL
+}
+
+// TokenServer names the server that receives the client secret at the
+// record's token endpoint: scheme, host and port, lower-cased, the
+// scheme's default port spelt out ("https://auth.example.com:443"). Two
+// endpoints on one server differ only by path. An endpoint that does not
+// parse is its own server, named by itself; "" means none.
+func (r *Record) TokenServer() string {
+	e := r.TokenEndpoint()
+	u, err := url.Parse(e)
+	if err != nil || u.Host == "" {
+		return e
+	}
+	scheme := strings.ToLower(u.Scheme)
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"https": "443", "http": "80"}[scheme]
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	return scheme + "://" + net.JoinHostPort(host, port)
 }
 
 // ValidateOwner checks a person's name as shown for the owner of records:

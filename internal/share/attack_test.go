@@ -150,6 +150,43 @@ func TestAttackForgedEditByViewHolder(t *testing.T) {
 	mustRefuse(t, plan, err, ErrNotPermitted, "no edit access")
 }
 
+// Eve has edit access to Bob's record, which has a token URL. She writes
+// and signs a bundle of her own that moves the token endpoint to her server
+// and sends it to Bob. His vault refuses it: only the owner decides where
+// the client secret is sent, so Bob's next `mysafe token`, after he rotates
+// the secret, cannot hand it to Eve. The same record with only a new path
+// on Bob's server is an ordinary change he takes.
+func TestAttackEditorPlantsTokenURL(t *testing.T) {
+	bob, eve := newUser(t, "bob"), newUser(t, "eve")
+	own := bob.record(3).Secret()
+	own.Owner, own.OwnerKey, own.Permission = "", "", secret.PermOwner
+	own.TokenURL = "https://auth.pay.example/oauth2/token"
+	own.SyncedRevision = 3
+	own.Access = []secret.Access{{Name: "eve", Recipient: eve.key(), Permission: secret.PermEdit}}
+
+	for _, planted := range []struct{ tokenURL, url string }{
+		{"https://auth.eve.example/oauth2/token", own.URL},
+		{"https://auth.pay.example.eve.example/oauth2/token", own.URL},
+		{"https://auth.pay.example:8443/oauth2/token", own.URL},
+		{"http://auth.pay.example/oauth2/token", own.URL},
+		{"", "https://auth.eve.example/v2"}, // no token URL: the URL is the endpoint
+	} {
+		edit := bob.record(4)
+		edit.TokenURL, edit.URL = planted.tokenURL, planted.url
+		data := eve.bundle(t, eve.sender(), []*user{bob}, edit)
+		plan, err := importInto(t, bob, data, contactsOf(eve), []*secret.Record{own}, "")
+		mustRefuse(t, plan, err, ErrNotPermitted, "would send its client secret to")
+	}
+
+	edit := bob.record(4)
+	edit.TokenURL = "https://auth.pay.example/v2/token"
+	data := eve.bundle(t, eve.sender(), []*user{bob}, edit)
+	plan, err := importInto(t, bob, data, contactsOf(eve), []*secret.Record{own}, "")
+	if err != nil || len(plan.Steps) != 1 || plan.Steps[0].Action != ActionUpdate || plan.Steps[0].Record.TokenURL != edit.TokenURL {
+		t.Fatalf("a new path on the same server: %v", err)
+	}
+}
+
 // Dave writes a record that names Bob as its owner and sends it to Carol,
 // who knows Bob: it is refused, since Bob did not sign it, whether Dave
 // signs it as owner himself or leaves it unsigned.

@@ -34,7 +34,9 @@ func TestRoundTrip(t *testing.T) {
 		bob := k.make(t, "bob")
 		for _, armored := range []bool{false, true} {
 			t.Run(k.name+map[bool]string{false: "/binary", true: "/armored"}[armored], func(t *testing.T) {
-				in := testPayload(alice, secret.PermEdit, testRecord(alice, uid1, "payments"), testRecord(alice, uid2, "search"))
+				withToken := testRecord(alice, uid1, "payments")
+				withToken.TokenURL, withToken.TokenAuth = " https://auth.example.com/oauth2/token", "client_secret_post"
+				in := testPayload(alice, secret.PermEdit, withToken, testRecord(alice, uid2, "search"))
 				data := mustBuild(t, in, alice.signing, armored, bob)
 				if armored != bytes.HasPrefix(data, []byte(armor.Header)) {
 					t.Fatalf("armored=%v but file starts %q", armored, data[:20])
@@ -75,6 +77,9 @@ func TestRoundTrip(t *testing.T) {
 				if r.ClientSecret.Reveal() != want.ClientSecret.Reveal() || r.URL != want.URL || r.Notes != want.Notes ||
 					r.OwnerKey != alice.key || r.Revision != 3 || !r.UpdatedAt.Equal(want.UpdatedAt) {
 					t.Errorf("record = %+v (secret %q)", r, r.ClientSecret.Reveal())
+				}
+				if r.TokenURL != "https://auth.example.com/oauth2/token" || r.TokenAuth != secret.TokenAuthForm || got.Records[1].TokenURL != "" || got.Records[1].TokenAuth != "" {
+					t.Errorf("token URL %q, auth %q (normalized?); other record's %q %q", r.TokenURL, r.TokenAuth, got.Records[1].TokenURL, got.Records[1].TokenAuth)
 				}
 				if strings.Join(r.Tags, ",") != "billing,prod" {
 					t.Errorf("tags = %q, want normalized billing,prod", r.Tags)
@@ -401,6 +406,7 @@ func TestRecordConversion(t *testing.T) {
 	r := &secret.Record{
 		ID: "0011223344556677", UID: uid1, Name: "payments", URL: "https://x.example", ClientID: "id",
 		ClientSecret: secret.NewValue("Pw-Secret-Value"), Tags: []string{"a"}, Revision: 7, SyncedRevision: 5,
+		TokenURL: "https://auth.x.example/token", TokenAuth: secret.TokenAuthForm,
 		LastUsedAt: testNow(), Access: []secret.Access{{Name: "bob", Permission: secret.PermView}},
 	}
 	rec := RecordFromSecret(r, me)
@@ -411,7 +417,8 @@ func TestRecordConversion(t *testing.T) {
 	if back.ID != "" || back.Permission != "" || back.Access != nil || !back.LastUsedAt.IsZero() || back.SyncedRevision != 0 {
 		t.Errorf("vault-local fields leaked into the bundle form: %+v", back)
 	}
-	if back.ClientSecret.Reveal() != "Pw-Secret-Value" || back.Revision != 7 || back.OwnerKey != me.Recipient {
+	if back.ClientSecret.Reveal() != "Pw-Secret-Value" || back.Revision != 7 || back.OwnerKey != me.Recipient ||
+		back.TokenURL != r.TokenURL || back.TokenAuth != r.TokenAuth {
 		t.Errorf("Secret() = %+v", back)
 	}
 

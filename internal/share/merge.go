@@ -108,7 +108,11 @@ func (d Decision) Err() error {
 //     taken as a local change not yet shared (the owner re-issues it by
 //     sharing it again, signed as owner); if the owner also changed the
 //     record since the last share, or the change is based on an older
-//     revision, it is a conflict.
+//     revision, it is a conflict. A change of the server that receives
+//     the client secret (Record.TokenServer: the token URL's, else the
+//     URL's) is refused, whatever else it changes: only the owner decides
+//     where their secret is sent, so an editor cannot plant an endpoint of
+//     their own that would receive the secret after it is rotated.
 //   - An owner-verified revision: the owner must have listed the user in
 //     its signed access list, whose entry gives the user's permission. It
 //     replaces a local copy whose owner was unverified, whatever the
@@ -182,6 +186,14 @@ func decideOwn(local *secret.Record, in Incoming, isSelf func(string) bool) Deci
 	}
 	r := local.Clone()
 	setContent(r, rec)
+	if was, now := local.TokenServer(), r.TokenServer(); was != now {
+		ref := local.Identifier
+		if ref == "" {
+			ref = local.ID
+		}
+		return refuse("%s's change to %q would send its client secret to %s instead of %s; only you can change where it goes (`mysafe edit %s --token-url URL`)",
+			in.Sender.Name, local.Name, serverLabel(now), serverLabel(was), ref)
+	}
 	r.Revision = max(rec.Revision, local.Revision+1)
 	switch {
 	case local.Revision > local.SyncedRevision:
@@ -283,6 +295,7 @@ func setContent(r *secret.Record, rec Record) {
 	r.Name, r.URL, r.ClientID = rec.Name, rec.URL, rec.ClientID
 	r.ClientSecret = secret.NewValueBytes(rec.ClientSecret.Bytes())
 	r.Identifier, r.Method, r.Notes = rec.Identifier, rec.Method, rec.Notes
+	r.TokenURL, r.TokenAuth = rec.TokenURL, rec.TokenAuth
 	r.Tags = slices.Clone(rec.Tags)
 	r.UpdatedAt = rec.UpdatedAt
 }
@@ -317,7 +330,17 @@ func sameContent(local *secret.Record, rec Record) bool {
 	name := local.Name == rec.Name || strings.HasPrefix(local.Name, rec.Name+" (from ")
 	return name && local.URL == rec.URL && local.ClientID == rec.ClientID &&
 		local.ClientSecret.Equal(rec.ClientSecret) && local.Identifier == rec.Identifier &&
-		local.Method == rec.Method && local.Notes == rec.Notes && slices.Equal(local.Tags, rec.Tags)
+		local.Method == rec.Method && local.Notes == rec.Notes && slices.Equal(local.Tags, rec.Tags) &&
+		local.TokenURL == rec.TokenURL && local.TokenAuth == rec.TokenAuth
+}
+
+// serverLabel shows a TokenServer without the default port.
+func serverLabel(s string) string {
+	s = strings.TrimSuffix(strings.TrimSuffix(s, ":443"), ":80")
+	if s == "" {
+		return "nowhere"
+	}
+	return s
 }
 
 func ownerLabel(name, key string) string {

@@ -77,6 +77,16 @@ func TestDecideRecord(t *testing.T) {
 	// An editor's change on its way to the owner carries no owner
 	// signature.
 	bobsEdit := func(rev uint64) Record { return incoming(rev, true, nil) }
+	// bobsEditTo is Bob's change that also sets the token URL and auth.
+	bobsEditTo := func(tokenURL, auth string) Record {
+		r := bobsEdit(4)
+		r.TokenURL, r.TokenAuth = tokenURL, auth
+		return r
+	}
+	withTokenURL := func(r *secret.Record, u string) *secret.Record {
+		r.TokenURL = u
+		return r
+	}
 
 	carolSelf := []string{carol.key}
 	aliceSelf := []string{alice.key}
@@ -156,6 +166,43 @@ func TestDecideRecord(t *testing.T) {
 		{"view-holder's change", alicesOwn(3), Incoming{Record: bobsEdit(4), Sender: &Contact{Name: "carol", Key: carol.key, Card: true}, Self: aliceSelf}, ActionRefuse, "no edit access", nil},
 		{"revoked editor's change", alicesOwn(3), Incoming{Record: bobsEdit(4), Sender: daveC, Self: aliceSelf}, ActionRefuse, "no edit access", nil},
 		{"change from a stranger", alicesOwn(3), Incoming{Record: bobsEdit(4), Self: aliceSelf}, ActionRefuse, "no edit access", nil},
+
+		// Where the client secret goes is the owner's alone to change: an
+		// editor who plants a token endpoint of their own would receive the
+		// secret at the next `mysafe token`, also after it is rotated.
+		{"editor plants a token URL on another server", alicesOwn(3), Incoming{Record: bobsEditTo("https://auth.evil.example/token", ""), Sender: bobC, Self: aliceSelf}, ActionRefuse,
+			"bob's change to \"payments\" would send its client secret to https://auth.evil.example instead of https://api.example.com", nil},
+		{"editor moves the token URL", withTokenURL(alicesOwn(3), "https://auth.example.com/oauth2/token"), Incoming{Record: bobsEditTo("https://auth.example.com.evil.example/oauth2/token", ""), Sender: bobC, Self: aliceSelf}, ActionRefuse,
+			"instead of https://auth.example.com;", nil},
+		{"editor moves the token URL to another port", withTokenURL(alicesOwn(3), "https://auth.example.com/oauth2/token"), Incoming{Record: bobsEditTo("https://auth.example.com:8443/oauth2/token", ""), Sender: bobC, Self: aliceSelf}, ActionRefuse,
+			"to https://auth.example.com:8443 instead", nil},
+		{"editor moves the token URL to plain http", withTokenURL(alicesOwn(3), "https://auth.example.com/oauth2/token"), Incoming{Record: bobsEditTo("http://auth.example.com/oauth2/token", ""), Sender: bobC, Self: aliceSelf}, ActionRefuse,
+			"to http://auth.example.com instead", nil},
+		{"editor moves the URL, the endpoint without a token URL", alicesOwn(3), Incoming{Record: func() Record {
+			r := bobsEdit(4)
+			r.URL = "https://api.evil.example/v1"
+			return r
+		}(), Sender: bobC, Self: aliceSelf}, ActionRefuse, "to https://api.evil.example instead", nil},
+		{"editor drops the token URL, leaving the URL's server", withTokenURL(alicesOwn(3), "https://auth.example.com/oauth2/token"), Incoming{Record: bobsEditTo("", ""), Sender: bobC, Self: aliceSelf}, ActionRefuse,
+			"to https://api.example.com instead of https://auth.example.com", nil},
+		{"editor plants a token URL, owner changed too", alicesOwn(4), Incoming{Record: bobsEditTo("https://auth.evil.example/token", ""), Sender: bobC, Self: aliceSelf}, ActionRefuse, "only you can change where it goes", nil},
+		{"editor changes the token URL's path on the same server", withTokenURL(alicesOwn(3), "https://auth.example.com/oauth2/token"), Incoming{Record: bobsEditTo("https://AUTH.example.com:443/v2/oauth2/token", "form"), Sender: bobC, Self: aliceSelf}, ActionUpdate, "share it again",
+			func(t *testing.T, r *secret.Record) {
+				if r.TokenURL != "https://AUTH.example.com:443/v2/oauth2/token" || r.TokenAuth != "form" {
+					t.Errorf("token URL %q, auth %q", r.TokenURL, r.TokenAuth)
+				}
+			}},
+		{"editor adds a token URL on the URL's server", alicesOwn(3), Incoming{Record: bobsEditTo("https://api.example.com/oauth2/token", ""), Sender: bobC, Self: aliceSelf}, ActionUpdate, "share it again", nil},
+		{"owner moves the token URL", withTokenURL(carolsCopy(3), "https://auth.example.com/oauth2/token"), Incoming{Record: func() Record {
+			r := incoming(4, false, nil)
+			r.TokenURL, r.TokenAuth = "https://login.example.net/token", "form"
+			return signedBy(r, alice)
+		}(), Owner: aliceC, Self: carolSelf}, ActionUpdate, "updated to revision 4",
+			func(t *testing.T, r *secret.Record) {
+				if r.TokenURL != "https://login.example.net/token" || r.TokenAuth != "form" {
+					t.Errorf("token URL %q, auth %q", r.TokenURL, r.TokenAuth)
+				}
+			}},
 		{"own record claimed by another", alicesOwn(3), Incoming{Record: func() Record {
 			r := bobsEdit(4)
 			r.Owner, r.OwnerKey = "bob", bob.key

@@ -107,8 +107,13 @@ type Record struct {
 	Method       string
 	Tags         []string
 	Notes        string
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// TokenURL and TokenAuth are the OAuth 2.0 token endpoint and client
+	// authentication `mysafe token` uses; both optional. Where a client
+	// secret is sent is for the owner alone to change: see DecideRecord.
+	TokenURL  string
+	TokenAuth string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 
 	// OwnerSigner is the key that made the record's owner signature, in
 	// authorized_keys form, once Open has verified that signature; empty
@@ -136,13 +141,17 @@ type recordJSON struct {
 	Method       string    `json:"method"`
 	Tags         []string  `json:"tags"`
 	Notes        string    `json:"notes"`
+	TokenURL     string    `json:"token_url,omitempty"`
+	TokenAuth    string    `json:"token_auth,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // canonical returns the record's canonical encoding, the bytes an owner
 // signs: compact JSON, members in the order of recordJSON, times in UTC
-// with nanoseconds only when present, HTML characters not escaped.
+// with nanoseconds only when present, HTML characters not escaped, the
+// token fields only when set (so records without them encode as they did
+// before the fields existed).
 func (rec *Record) canonical() ([]byte, error) {
 	tags, access := rec.Tags, append([]Access{}, rec.Access...)
 	if tags == nil {
@@ -158,6 +167,7 @@ func (rec *Record) canonical() ([]byte, error) {
 		UID: rec.UID, Revision: rec.Revision, Owner: rec.Owner, OwnerKey: rec.OwnerKey, Access: access,
 		Name: rec.Name, URL: rec.URL, ClientID: rec.ClientID, ClientSecret: rec.ClientSecret.Reveal(),
 		Identifier: rec.Identifier, Method: rec.Method, Tags: tags, Notes: rec.Notes,
+		TokenURL: rec.TokenURL, TokenAuth: rec.TokenAuth,
 		CreatedAt: rec.CreatedAt.UTC(), UpdatedAt: rec.UpdatedAt.UTC(),
 	})
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
@@ -173,6 +183,7 @@ func decodeRecord(b []byte) (Record, error) {
 		UID: j.UID, Revision: j.Revision, Owner: j.Owner, OwnerKey: j.OwnerKey, Access: j.Access,
 		Name: j.Name, URL: j.URL, ClientID: j.ClientID, ClientSecret: secret.NewValue(j.ClientSecret),
 		Identifier: j.Identifier, Method: j.Method, Tags: j.Tags, Notes: j.Notes,
+		TokenURL: j.TokenURL, TokenAuth: j.TokenAuth,
 		CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt,
 	}, nil
 }
@@ -205,6 +216,8 @@ func recordShape() *shape {
 		"method":        req(str(16)),
 		"tags":          req(arr(secret.MaxTags, str(secret.MaxTagLen))),
 		"notes":         req(str(secret.MaxNotesLen)),
+		"token_url":     opt(str(secret.MaxFieldLen)),
+		"token_auth":    opt(str(32)),
 		"created_at":    req(timeShape),
 		"updated_at":    req(timeShape),
 	})
@@ -295,6 +308,8 @@ func RecordFromSecret(r *secret.Record, self Party) Record {
 		Method:       r.Method,
 		Tags:         append([]string(nil), r.Tags...),
 		Notes:        r.Notes,
+		TokenURL:     r.TokenURL,
+		TokenAuth:    r.TokenAuth,
 		CreatedAt:    r.CreatedAt.UTC(),
 		UpdatedAt:    r.UpdatedAt.UTC(),
 	}
@@ -325,6 +340,8 @@ func (rec Record) Secret() *secret.Record {
 		Method:       rec.Method,
 		Tags:         append([]string(nil), rec.Tags...),
 		Notes:        rec.Notes,
+		TokenURL:     rec.TokenURL,
+		TokenAuth:    rec.TokenAuth,
 		Owner:        rec.Owner,
 		OwnerKey:     rec.OwnerKey,
 		CreatedAt:    rec.CreatedAt,
@@ -424,6 +441,7 @@ func (rec *Record) normalize() error {
 	}
 	rec.Name, rec.URL, rec.ClientID, rec.Identifier = s.Name, s.URL, s.ClientID, s.Identifier
 	rec.Method, rec.Tags = s.Method, s.Tags
+	rec.TokenURL, rec.TokenAuth = s.TokenURL, s.TokenAuth
 	if err := checkName("owner", rec.Owner); err != nil {
 		return err
 	}
