@@ -227,16 +227,14 @@ func refToken(f *Factory, vaultPath string, rec *secret.Record, r ref.Ref) (stri
 // token URL, else flagURL, else the record's URL; a flag that disagrees with
 // the record's own token URL is refused rather than silently ignored.
 func tokenRequest(r *secret.Record, ref, flagURL, flagAuth string, scopes []string, audience string) (oauth.Request, error) {
-	endpoint := r.TokenURL
+	endpoint := r.TokenEndpoint()
 	switch {
-	case endpoint != "" && flagURL != "" && flagURL != endpoint:
+	case r.TokenURL != "" && flagURL != "" && flagURL != r.TokenURL:
 		return oauth.Request{}, &exitError{class: errUsage,
 			msg:  fmt.Sprintf("%s has its own token URL %s; --token-url is for API secrets without one", describe(r), r.TokenURL),
 			hint: "change it with `mysafe edit " + ref + " --token-url URL`"}
-	case endpoint == "" && flagURL != "":
+	case r.TokenURL == "" && flagURL != "":
 		endpoint = flagURL
-	case endpoint == "":
-		endpoint = r.URL
 	}
 	if r.ClientSecret.IsZero() {
 		return oauth.Request{}, noSecretErr(r, ref)
