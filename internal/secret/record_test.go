@@ -436,3 +436,26 @@ func TestNormalizeTokenAuth(t *testing.T) {
 		}
 	}
 }
+
+func TestTokenServer(t *testing.T) {
+	for _, tc := range []struct {
+		url, tokenURL, endpoint, server string
+	}{
+		{"https://api.example.com/v1", "", "https://api.example.com/v1", "https://api.example.com:443"},
+		{"https://api.example.com/v1", "https://Auth.Example.com./oauth2/token", "https://Auth.Example.com./oauth2/token", "https://auth.example.com:443"},
+		{"https://api.example.com", "https://auth.example.com:443/token", "https://auth.example.com:443/token", "https://auth.example.com:443"},
+		{"https://api.example.com", "https://auth.example.com:8443/token", "https://auth.example.com:8443/token", "https://auth.example.com:8443"},
+		{"https://api.example.com", "HTTP://auth.example.com/token", "HTTP://auth.example.com/token", "http://auth.example.com:80"},
+		{"https://api.example.com", "http://[::1]:4444/token", "http://[::1]:4444/token", "http://[::1]:4444"},
+		{"", "", "", ""},
+		{"", "not a url", "not a url", "not a url"},
+	} {
+		r := &Record{URL: tc.url, TokenURL: tc.tokenURL}
+		if got := r.TokenEndpoint(); got != tc.endpoint {
+			t.Errorf("TokenEndpoint(%q, %q) = %q, want %q", tc.url, tc.tokenURL, got, tc.endpoint)
+		}
+		if got := r.TokenServer(); got != tc.server {
+			t.Errorf("TokenServer(%q, %q) = %q, want %q", tc.url, tc.tokenURL, got, tc.server)
+		}
+	}
+}
