@@ -9,7 +9,6 @@ import (
 
 	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/secret"
-	"github.com/mysafe/mysafe/internal/term"
 	"github.com/mysafe/mysafe/internal/vault"
 )
 
@@ -145,7 +144,7 @@ func addRun(o *AddOptions) error {
 	if err != nil {
 		return conflictHint(err)
 	}
-	return printSaved(f.IO, r, o.JSON)
+	return printSaved(f, r, o.JSON)
 }
 
 // claimNew makes a new record the vault owner's: owner, permission, first
@@ -183,15 +182,16 @@ func claimer(tx *vault.Tx) (func(r *secret.Record), error) {
 	}, nil
 }
 
-func printSaved(io *term.IOStreams, r *secret.Record, asJSON bool) error {
+// printSaved prints a saved record as JSON (data), or says it was saved
+// (chatter).
+func printSaved(f *Factory, r *secret.Record, asJSON bool) error {
 	if asJSON {
-		return writeJSON(io.Out, r.ToJSON())
+		return writeJSON(f.IO.Out, r.ToJSON())
 	}
-	fmt.Fprintf(io.Out, "API secret saved: %s\n", describe(r))
+	f.chatter("API secret saved: %s", describe(r))
 	return nil
 }
 
-// describe names a record for messages: its name, id and identifier.
 // describe names a record for a message to a person, escaped for the
 // terminal.
 func describe(r *secret.Record) string {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/share"
 	"github.com/mysafe/mysafe/internal/vault"
 )
@@ -183,12 +182,12 @@ func contactAddRun(o *ContactAddOptions) error {
 		return err
 	}
 	if c.Card {
-		fmt.Fprintln(f.IO.Out, display.Safe(fmt.Sprintf("Contact added: %s (card, signing key %s)", name, fingerprintOrKey(c.Signing))))
+		f.chatter("Contact added: %s (card, signing key %s)", name, fingerprintOrKey(c.Signing))
 		f.chatter("Check that fingerprint with %s: on their side, `mysafe key --signing | ssh-keygen -lf -` prints it.", name)
 		return nil
 	}
 	r, _ := share.ParseRecipient(c.Key)
-	fmt.Fprintln(f.IO.Out, display.Safe(fmt.Sprintf("Contact added: %s (%s, %s)", name, r.Kind(), r.Fingerprint())))
+	f.chatter("Contact added: %s (%s, %s)", name, r.Kind(), r.Fingerprint())
 	return nil
 }
 
@@ -244,6 +243,6 @@ func contactRmRun(o *ContactRmOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(f.IO.Out, "Contact removed: "+display.Safe(removed.Name))
+	f.chatter("Contact removed: %s", removed.Name)
 	return nil
 }

@@ -129,7 +129,7 @@ func editRun(o *EditOptions) error {
 	if err != nil {
 		return conflictHint(err)
 	}
-	fmt.Fprintf(o.F.IO.Out, "API secret saved: %s\n", describe(r))
+	o.F.chatter("API secret saved: %s", describe(r))
 	return nil
 }
 

@@ -97,7 +97,7 @@ func exportRun(o *ExportOptions) (err error) {
 			n++
 		}
 	}
-	o.F.chatter("mysafe: warning: the export holds %d client secret(s) in clear; protect it and delete it when done", n)
+	o.F.notice("mysafe: warning: the export holds %d client secret(s) in clear; protect it and delete it when done", n)
 	switch format {
 	case "csv":
 		err = secret.WriteExportCSV(w, recs)

@@ -49,6 +49,11 @@ type Factory struct {
 	// Ctrl-C.
 	childRunning atomic.Bool
 
+	// Verbose and Quiet are the global --verbose and --quiet: chatter is
+	// shown when stderr is a terminal or with Verbose, never with Quiet.
+	Verbose bool
+	Quiet   bool
+
 	cfg *config.Config
 	// identity is the vault identity once this command has unlocked the
 	// vault, so that a command that opens it twice (ask first, write later)
@@ -132,7 +137,7 @@ func (f *Factory) OpenVault(readOnly bool) (*vault.Vault, error) {
 		}
 	}
 	if old := v.UpgradedFrom(); old != "" {
-		f.chatter("mysafe: note: upgraded the vault to format 2; the previous file is kept at %s until `mysafe check` confirms the upgrade", old)
+		f.notice("mysafe: note: upgraded the vault to format 2; the previous file is kept at %s until `mysafe check` confirms the upgrade", old)
 	}
 	if !readOnly {
 		if err := v.Reopen(false); err != nil {
@@ -231,7 +236,7 @@ func (f *Factory) unlock(v *vault.Vault) error {
 		if err == nil || !errors.Is(err, vault.ErrLocked) || try == passphraseTries {
 			return lockedErr(err, "the passphrase")
 		}
-		f.chatter("mysafe: wrong passphrase, try again (%d of %d)", try+1, passphraseTries)
+		f.notice("mysafe: wrong passphrase, try again (%d of %d)", try+1, passphraseTries)
 	}
 }
 
@@ -371,8 +376,19 @@ func (f *Factory) lockAgent() {
 	}
 }
 
-// chatter prints a message on stderr, escaped for the terminal; it is for
-// people, not scripts.
+// chatter tells a person what a command did ("API secret saved: ...").
+// It goes to stderr, and only when stderr is a terminal or with --verbose;
+// --quiet silences it. A script's stdout and stderr stay clean.
 func (f *Factory) chatter(format string, a ...any) {
+	if f.Quiet || !(f.IO.StderrTTY || f.Verbose) {
+		return
+	}
+	fmt.Fprintln(f.IO.ErrOut, display.Safe(fmt.Sprintf(format, a...)))
+}
+
+// notice prints a warning or a note on stderr whatever the terminal and
+// --quiet: something the user must know (a secret left in clear, a bundle
+// nobody signed), not a report of success.
+func (f *Factory) notice(format string, a ...any) {
 	fmt.Fprintln(f.IO.ErrOut, display.Safe(fmt.Sprintf(format, a...)))
 }

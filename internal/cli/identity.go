@@ -47,7 +47,7 @@ func identityExportRun(o *IdentityExportOptions) error {
 	}
 	defer v.Close()
 	if f.IO.StdoutTTY {
-		f.chatter("This key opens your vault without the passphrase. Keep it secret.")
+		f.notice("This key opens your vault without the passphrase. Keep it secret.")
 	}
 	_, err = fmt.Fprintln(f.IO.Out, v.Identity())
 	return err

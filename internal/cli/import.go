@@ -12,6 +12,7 @@ import (
 	"filippo.io/age"
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/importer"
 	"github.com/mysafe/mysafe/internal/safefile"
 	"github.com/mysafe/mysafe/internal/secret"
@@ -26,6 +27,7 @@ type ImportOptions struct {
 	Format string
 	// Options for files from other tools.
 	DryRun           bool
+	JSON             bool
 	SkipInvalid      bool
 	URL              string
 	ClientID         string
@@ -87,6 +89,7 @@ would not.`,
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Format, "format", "", "file format: json, csv, "+strings.Join(names, ", ")+" (default: detect)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "write nothing; print what would be imported and every reason an entry would not be")
+	fl.BoolVar(&opts.JSON, "json", false, "print the report (each entry, whether it can be imported, every reason) as JSON on stdout")
 	fl.BoolVar(&opts.SkipInvalid, "skip-invalid", false, "import the valid entries and list the others (exit code 7 when any was skipped)")
 	fl.StringVar(&opts.URL, "url", "", "URL for every entry that has none (a hostname means https://HOST)")
 	fl.StringVar(&opts.ClientID, "client-id", "", "client ID for every entry that has none")
@@ -168,6 +171,9 @@ func importRun(o *ImportOptions) error {
 		if format == "" {
 			switch {
 			case isBundle(data):
+				if o.JSON || o.DryRun {
+					return usageErr(o.File + " is a share bundle: --json and --dry-run are for files from other tools and mysafe exports")
+				}
 				return importBundleRun(o, data)
 			case bytes.HasPrefix(bytes.TrimSpace(data), []byte("[")):
 				format = formatJSON
@@ -194,7 +200,7 @@ func importRun(o *ImportOptions) error {
 			return importReadErr(o.File, err)
 		}
 	} else {
-		entries, err = readOwn(format, src.Data)
+		entries, err = readOwn(format, src.Data, importer.Options{URL: o.URL, ClientID: o.ClientID})
 		if err != nil {
 			return withHint(errUsage, fmt.Errorf("%s: %w", o.File, err), "nothing was imported")
 		}
@@ -217,19 +223,20 @@ func isOwnCSV(data []byte) bool {
 	return bytes.Contains(line, []byte("name")) && bytes.Contains(line, []byte("client_id")) && bytes.Contains(line, []byte("url"))
 }
 
-// readOwn reads mysafe's own JSON or CSV into entries.
-func readOwn(format string, data []byte) ([]importer.Entry, error) {
-	var recs []*secret.Record
+// readOwn reads mysafe's own JSON or CSV into entries, every problem of
+// every entry listed.
+func readOwn(format string, data []byte, opts importer.Options) ([]importer.Entry, error) {
+	var items []secret.ImportItem
 	var err error
 	if format == formatJSON {
-		recs, err = secret.ReadImportJSON(bytes.NewReader(data))
+		items, err = secret.DecodeImportJSON(bytes.NewReader(data))
 	} else {
-		recs, err = secret.ReadImportCSV(bufio.NewReader(bytes.NewReader(data)))
+		items, err = secret.DecodeImportCSV(bufio.NewReader(bytes.NewReader(data)))
 	}
 	if err != nil {
 		return nil, err
 	}
-	return importer.FromRecords(recs), nil
+	return importer.FromItems(items, opts), nil
 }
 
 func importReadErr(file string, err error) error {
@@ -316,33 +323,25 @@ func importEntries(o *ImportOptions, entries []importer.Entry) error {
 	io := o.F.IO
 	valid := importer.Valid(entries)
 	bad := len(entries) - len(valid)
+	hint := "fix them, supply --url/--client-id, or add --skip-invalid"
 	if o.DryRun {
-		for _, e := range entries {
-			if len(e.Problems) == 0 {
-				fmt.Fprintf(io.Out, "ok       %s\n", e.Where)
-			}
-			for _, p := range e.Problems {
-				fmt.Fprintf(io.Out, "invalid  %s: %s\n", e.Where, p)
-			}
+		if err := printReport(o, entries, 0); err != nil {
+			return err
 		}
-		if bad == 0 {
+		switch {
+		case bad == 0:
 			o.F.chatter("%d of %d entries would be imported", len(valid), len(entries))
 			return nil
-		}
-		if o.SkipInvalid {
+		case o.SkipInvalid:
 			return &exitError{class: errPartial, msg: fmt.Sprintf("%s: %d of %d entries would be imported, %d skipped", o.File, len(valid), len(entries), bad)}
 		}
-		return withHint(errUsage, fmt.Errorf("%s: %d of %d entries cannot be imported", o.File, bad, len(entries)), "fix them, or supply --url/--client-id, or add --skip-invalid")
+		return withHint(errUsage, fmt.Errorf("%s: %d of %d entries cannot be imported", o.File, bad, len(entries)), hint)
 	}
-	if bad > 0 {
-		for _, e := range entries {
-			for _, p := range e.Problems {
-				fmt.Fprintf(io.ErrOut, "  %s: %s\n", e.Where, p)
-			}
+	if bad > 0 && !o.SkipInvalid {
+		if err := printReport(o, entries, 0); err != nil {
+			return err
 		}
-		if !o.SkipInvalid {
-			return withHint(errUsage, fmt.Errorf("%s: %d of %d entries cannot be imported (reasons above)", o.File, bad, len(entries)), "nothing was imported; fix them, supply --url/--client-id, or add --skip-invalid")
-		}
+		return withHint(errUsage, fmt.Errorf("%s: %d of %d entries cannot be imported (%s)", o.File, bad, len(entries), reasonsWhere(o)), "nothing was imported; "+hint)
 	}
 	show := progress(io, "Importing")
 	if !io.StderrTTY {
@@ -369,9 +368,95 @@ func importEntries(o *ImportOptions, entries []importer.Entry) error {
 		}
 		return err
 	}
-	fmt.Fprintf(io.Out, "Imported %d API secrets\n", len(valid))
+	o.F.chatter("Imported %d API secrets", len(valid))
+	if bad > 0 || o.JSON {
+		if err := printReport(o, entries, len(valid)); err != nil {
+			return err
+		}
+	}
 	if bad > 0 {
-		return &exitError{class: errPartial, msg: fmt.Sprintf("%s: skipped %d of %d entries (reasons above)", o.File, bad, len(entries))}
+		return &exitError{class: errPartial, msg: fmt.Sprintf("%s: skipped %d of %d entries (%s)", o.File, bad, len(entries), reasonsWhere(o))}
 	}
 	return nil
+}
+
+// printReport shows what an import does with each entry. With --json it is
+// one JSON object on stdout. Otherwise --dry-run prints on stdout a line
+// per importable entry and one per reason an entry is not; an import prints
+// only the reasons, on stderr, before its one-line error.
+func printReport(o *ImportOptions, entries []importer.Entry, imported int) error {
+	io := o.F.IO
+	if o.JSON {
+		return writeJSON(io.Out, importReport(o.File, entries, imported))
+	}
+	w := io.ErrOut
+	prefix := "  "
+	if o.DryRun {
+		w, prefix = io.Out, "invalid  "
+	}
+	bw := bufio.NewWriter(w)
+	for _, e := range entries {
+		if len(e.Problems) == 0 && o.DryRun {
+			fmt.Fprintf(bw, "ok       %s\n", display.Safe(e.Where))
+		}
+		for _, p := range e.Problems {
+			fmt.Fprintf(bw, "%s%s: %s\n", prefix, display.Safe(e.Where), display.Safe(p.Error()))
+		}
+	}
+	return bw.Flush()
+}
+
+// reasonsWhere says where printReport put the reasons.
+func reasonsWhere(o *ImportOptions) string {
+	if o.JSON {
+		return "reasons on stdout"
+	}
+	return "reasons above"
+}
+
+// importJSON is the shape of `import --json`: the file, each entry with
+// whether it can be imported and every reason it cannot, and how many were
+// imported (0 for --dry-run and for an import refused as a whole).
+type importJSON struct {
+	File     string            `json:"file"`
+	Entries  []importEntryJSON `json:"entries"`
+	Valid    int               `json:"valid"`
+	Invalid  int               `json:"invalid"`
+	Imported int               `json:"imported"`
+}
+
+type importEntryJSON struct {
+	Where    string              `json:"where"`
+	Name     string              `json:"name"`
+	Valid    bool                `json:"valid"`
+	Problems []importProblemJSON `json:"problems"`
+}
+
+// importProblemJSON is one reason: the field it is about ("" when it is
+// about the entry as a whole) and what is wrong.
+type importProblemJSON struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func importReport(file string, entries []importer.Entry, imported int) importJSON {
+	r := importJSON{File: file, Entries: make([]importEntryJSON, len(entries)), Imported: imported}
+	for i, e := range entries {
+		je := importEntryJSON{Where: e.Where, Name: e.Record.Name, Valid: len(e.Problems) == 0, Problems: []importProblemJSON{}}
+		for _, p := range e.Problems {
+			var fe *secret.FieldError
+			if errors.As(p, &fe) {
+				je.Problems = append(je.Problems, importProblemJSON{Field: fe.Field, Message: fe.Msg})
+			} else {
+				je.Problems = append(je.Problems, importProblemJSON{Message: p.Error()})
+			}
+		}
+		if je.Valid {
+			r.Valid++
+		} else {
+			r.Invalid++
+		}
+		r.Entries[i] = je
+	}
+	return r
 }

@@ -158,7 +158,7 @@ func importBundleRun(o *ImportOptions, data []byte) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.Out, "Imported bundle: %d API secret(s)\n", len(plan.Steps))
+	f.chatter("Imported bundle: %d API secret(s)", len(plan.Steps))
 	return nil
 }
 
@@ -169,19 +169,19 @@ func confirmImport(f *Factory, o *ImportOptions, opened *share.Opened, sender sh
 	p := opened.Payload
 	switch {
 	case !opened.Signed:
-		f.chatter("mysafe: warning: this bundle is NOT signed; nothing says who made it")
+		f.notice("mysafe: warning: this bundle is NOT signed; nothing says who made it")
 	case sender.Contact == nil:
-		f.chatter("mysafe: warning: the sender %s is not one of your contacts; signing key %s", display.Safe(fmt.Sprintf("%q", p.Sender.Name)), opened.SignerFingerprint)
+		f.notice("mysafe: warning: the sender %s is not one of your contacts; signing key %s", display.Safe(fmt.Sprintf("%q", p.Sender.Name)), opened.SignerFingerprint)
 	case sender.Pinned:
-		f.chatter("Trusting %s as the signing key of contact %s, as you checked.", opened.SignerFingerprint, display.Safe(sender.Contact.Name))
+		f.notice("Trusting %s as the signing key of contact %s, as you checked.", opened.SignerFingerprint, display.Safe(sender.Contact.Name))
 	}
 	from := display.Safe(share.DescribeSender(opened, sender))
-	f.chatter("Bundle from %s, %d API secret(s):", from, len(p.Records))
+	f.notice("Bundle from %s, %d API secret(s):", from, len(p.Records))
 	for _, r := range p.Records {
-		f.chatter("  %s (%s)", display.Safe(r.Name), display.Safe(r.URL))
+		f.notice("  %s (%s)", display.Safe(r.Name), display.Safe(r.URL))
 	}
 	if p.ExpiresAt != nil {
-		f.chatter("It expires on %s.", fmtTime(*p.ExpiresAt))
+		f.notice("It expires on %s.", fmtTime(*p.ExpiresAt))
 	}
 	if sender.Contact == nil && !o.Yes && !f.IO.CanPrompt() {
 		return usageErr(fmt.Sprintf("bundle from %s: nobody to confirm importing it; if you trust how it reached you, import again with --yes", from))

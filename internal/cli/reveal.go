@@ -113,7 +113,7 @@ func revealRecord(f *Factory, ref string, src bundleSource, use func(*secret.Rec
 		}); err != nil {
 			return err
 		}
-		f.chatter("mysafe: note: the vault is read-only here; last use not recorded")
+		f.notice("mysafe: note: the vault is read-only here; last use not recorded")
 		return nil
 	}
 	return v.Update(func(tx *vault.Tx) error {
@@ -230,9 +230,9 @@ func copyRun(o *RevealOptions, field secret.Field) error {
 	case res.ClearScheduled:
 		f.chatter("%s copied; clears in %s", what, res.ClearAfter)
 	case res.Backend == clipboard.OSC52:
-		f.chatter("%s copied through the terminal (OSC 52); it cannot be cleared automatically: copy something else when done", what)
+		f.notice("%s copied through the terminal (OSC 52); it cannot be cleared automatically: copy something else when done", what)
 	default:
-		f.chatter("%s copied; it will not be cleared", what)
+		f.notice("%s copied; it will not be cleared", what)
 	}
 	return nil
 }

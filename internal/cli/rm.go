@@ -80,6 +80,6 @@ func rmRun(o *RmOptions) error {
 	if err := v.Update(func(tx *vault.Tx) error { return tx.Delete(r.ID) }); err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.Out, "API secret removed: %s\n", describe(r))
+	f.chatter("API secret removed: %s", describe(r))
 	return nil
 }

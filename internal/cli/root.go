@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -198,6 +199,7 @@ scripts in CI.`,
 			}
 			f.cfg = cfg
 			f.IO.NoInput = f.IO.NoInput || cfg.NoInput
+			warnUnknownKeys(f, cfg)
 			return nil
 		},
 	}
@@ -205,6 +207,9 @@ scripts in CI.`,
 	pf.String("vault", "", "vault file (default $XDG_DATA_HOME/mysafe/vault.db; env MYSAFE_VAULT)")
 	pf.String("config", "", "config file (default $XDG_CONFIG_HOME/mysafe/config.yaml; env MYSAFE_CONFIG)")
 	pf.Bool("no-input", false, "never prompt, even at a terminal (env MYSAFE_NO_INPUT)")
+	pf.BoolVar(&f.Verbose, "verbose", false, "say what was done even when stderr is not a terminal")
+	pf.BoolVarP(&f.Quiet, "quiet", "q", false, "do not say what was done; warnings and errors are still printed")
+	root.MarkFlagsMutuallyExclusive("verbose", "quiet")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{class: errUsage, err: err, hint: "see `" + c.CommandPath() + " --help`"}
 	})
@@ -244,6 +249,24 @@ scripts in CI.`,
 	)
 	registerCompletions(root, f)
 	return root
+}
+
+// warnUnknownKeys says, in one line, which keys of the config file are no
+// setting: a misspelt key would otherwise be ignored without a word.
+func warnUnknownKeys(f *Factory, cfg *config.Config) {
+	if len(cfg.UnknownKeys) == 0 {
+		return
+	}
+	quoted := make([]string, len(cfg.UnknownKeys))
+	for i, k := range cfg.UnknownKeys {
+		quoted[i] = strconv.Quote(k)
+	}
+	what := "setting"
+	if len(quoted) > 1 {
+		what = "settings"
+	}
+	f.notice("mysafe: warning: %s: unknown %s %s, ignored (known: %s)", cfg.ConfigFile, what,
+		strings.Join(quoted, ", "), strings.Join(config.Keys(), ", "))
 }
 
 // exactArgs is cobra.ExactArgs with a usage error that names what is missing.

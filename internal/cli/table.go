@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/mysafe/mysafe/internal/display"
 )
@@ -26,7 +25,7 @@ func writeAligned(w io.Writer, rows [][]string) error {
 			if i >= len(widths) {
 				widths = append(widths, 0)
 			}
-			widths[i] = max(widths[i], utf8.RuneCountInString(cell))
+			widths[i] = max(widths[i], display.Width(cell))
 		}
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
@@ -34,7 +33,7 @@ func writeAligned(w io.Writer, rows [][]string) error {
 		for i, cell := range row {
 			bw.WriteString(cell)
 			if i < len(row)-1 {
-				bw.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(cell)+2))
+				bw.WriteString(strings.Repeat(" ", widths[i]-display.Width(cell)+2))
 			}
 		}
 		bw.WriteByte('\n')

@@ -64,3 +64,27 @@ func assertInert(t *testing.T, out string) {
 		}
 	}
 }
+
+// Columns line up on a terminal: cells are padded by the columns they take,
+// not by their bytes or runes.
+func TestWriteAlignedDisplayWidth(t *testing.T) {
+	var b bytes.Buffer
+	rows := [][]string{
+		{"NAME", "URL", "TAGS"},
+		{"支付", "https://pay.example", "中文"},
+		{"Zu\u0308rich", "https://zh.example", "-"},
+		{"🔑 keys", "https://k.example", "-"},
+		{"plain", "https://plain.example", "-"},
+	}
+	if err := writeAligned(&b, rows); err != nil {
+		t.Fatal(err)
+	}
+	want := "NAME     URL                    TAGS\n" +
+		"支付     https://pay.example    中文\n" +
+		"Zu\u0308rich   https://zh.example     -\n" +
+		"🔑 keys  https://k.example      -\n" +
+		"plain    https://plain.example  -\n"
+	if got := b.String(); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}

@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/vault"
 )
@@ -73,6 +71,6 @@ func tagRun(o *TagOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.F.IO.Out, "%s: tags %s\n", describe(r), display.Safe(dash(strings.Join(r.Tags, ", "))))
+	o.F.chatter("%s: tags %s", describe(r), dash(strings.Join(r.Tags, ", ")))
 	return nil
 }

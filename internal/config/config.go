@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,6 +32,16 @@ type Config struct {
 	SharedFiles         bool          // allow_shared_files: accept a vault or unlock file others can read or another user owns
 	TokenTimeout        time.Duration // token.timeout: how long `mysafe token` waits for the endpoint; 0 means its default
 	ConfigFile          string        // the file that was read, if any
+	// UnknownKeys are the keys of the config file that are no setting
+	// (a typo, or a setting of another version), sorted. They are ignored;
+	// the caller warns about them.
+	UnknownKeys []string
+}
+
+// Keys lists every setting, as written in the config file. Each can also be
+// set with its environment variable (EnvName).
+func Keys() []string {
+	return []string{"vault", "clipboard.clear_after", "no_input", "identity_file", "lock_timeout", "import.max_size", "allow_shared_files", "token.timeout"}
 }
 
 // Defaults for settings that have one.
@@ -114,7 +125,7 @@ func Load(flags *pflag.FlagSet, env Env) (*Config, error) {
 	// of the process environment, so that what the caller passes is all
 	// there is. A value set here overrides the file and the defaults but
 	// not a flag given on the command line.
-	for _, key := range []string{"vault", "clipboard.clear_after", "no_input", "identity_file", "lock_timeout", "import.max_size", "allow_shared_files", "token.timeout"} {
+	for _, key := range Keys() {
 		val := env(EnvName(key))
 		if val == "" {
 			continue
@@ -144,7 +155,7 @@ func Load(flags *pflag.FlagSet, env Env) (*Config, error) {
 		return nil, fmt.Errorf("config file: %v", err)
 	}
 
-	c := &Config{ConfigFile: read}
+	c := &Config{ConfigFile: read, UnknownKeys: unknownKeys(v.AllKeys())}
 	c.VaultPath = v.GetString("vault")
 	if c.VaultPath == "" {
 		d, err := dataHome(env)
@@ -200,6 +211,20 @@ func parseBool(key, s string) (bool, error) {
 		return true, nil
 	}
 	return false, fmt.Errorf("%s: %q is not true or false", key, s)
+}
+
+// unknownKeys returns the keys that are no setting, sorted. Only the config
+// file can bring one: defaults and environment variables are set by key
+// from Keys.
+func unknownKeys(all []string) []string {
+	var out []string
+	for _, k := range all {
+		if !slices.Contains(Keys(), k) {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // readConfigFile reads the config file, refusing one larger than

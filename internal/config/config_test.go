@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -338,5 +339,27 @@ func TestEnvName(t *testing.T) {
 		if got := EnvName(key); got != want {
 			t.Errorf("EnvName(%q) = %q, want %q", key, got, want)
 		}
+	}
+}
+
+// Keys the config file has but mysafe does not know are reported, not
+// fatal; known keys in any case and nested spelling are not.
+func TestUnknownKeys(t *testing.T) {
+	home, env := setup(t, nil)
+	writeFile(t, filepath.Join(home, ".config", "mysafe", "config.yaml"),
+		"vault: v.db\nclipboard:\n  clear_after: 10s\n  clearafter: 5s\nlock_timout: 3s\nIMPORT:\n  MAX_SIZE: 1MiB\nextra: {a: 1}\n")
+	c, err := Load(flags(t), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"clipboard.clearafter", "extra.a", "lock_timout"}; !slices.Equal(c.UnknownKeys, want) {
+		t.Errorf("UnknownKeys = %q, want %q", c.UnknownKeys, want)
+	}
+	if c.ImportMaxSize != 1<<20 || c.ClipboardClearAfter != 10*time.Second {
+		t.Errorf("known keys not applied: %+v", c)
+	}
+	_, env = setup(t, map[string]string{"MYSAFE_LOCK_TIMEOUT": "4s"})
+	if c, err := Load(flags(t), env); err != nil || c.UnknownKeys != nil {
+		t.Errorf("without a config file: %v, %v", c.UnknownKeys, err)
 	}
 }

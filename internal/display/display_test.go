@@ -131,3 +131,28 @@ func FuzzSafe(f *testing.F) {
 		}
 	})
 }
+
+func TestWidth(t *testing.T) {
+	for _, tc := range []struct {
+		s    string
+		want int
+	}{
+		{"", 0},
+		{"payments", 8},
+		{"Zürich", 6},         // precomposed ü
+		{"Zu\u0308rich", 6},   // u and a combining diaeresis
+		{"支付", 4},             // wide CJK
+		{"ｐａｙ", 6},            // fullwidth Latin
+		{"カード", 6},            // katakana
+		{"🔑", 2},              // emoji
+		{"👩\u200d💻", 2},       // one emoji joined with U+200D
+		{"🇩🇪", 2},             // a flag: two regional indicators
+		{"결제 API", 8},         // Hangul syllables
+		{"e\u0301\u0302x", 2}, // two combining marks on e
+		{`pay\x1b[2J`, 10},    // escaped text is as wide as it looks
+	} {
+		if got := Width(tc.s); got != tc.want {
+			t.Errorf("Width(%q) = %d, want %d", tc.s, got, tc.want)
+		}
+	}
+}

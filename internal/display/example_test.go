@@ -15,3 +15,9 @@ func ExampleSafe() {
 	// invoice\u202etxt.exe
 	// Zürich 支付 🔑
 }
+
+func ExampleWidth() {
+	fmt.Println(display.Width("payments"), display.Width("支付"), display.Width("Zu\u0308rich"))
+	// Output:
+	// 8 4 6
+}

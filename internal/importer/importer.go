@@ -325,12 +325,19 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// FromRecords wraps records read from mysafe's own JSON or CSV as entries,
-// named "entry N", with duplicate identifiers inside the file as problems.
-func FromRecords(recs []*secret.Record) []Entry {
-	out := make([]Entry, len(recs))
-	for i, r := range recs {
-		out[i] = Entry{Where: fmt.Sprintf("entry %d (%s)", i+1, r.Name), Record: r}
+// FromItems turns the entries of mysafe's own JSON or CSV (see
+// secret.DecodeImportJSON) into entries like those of every other format:
+// named "entry N (NAME)", with the options applied and every problem of
+// each entry listed, duplicate identifiers inside the file among them.
+func FromItems(items []secret.ImportItem, o Options) []Entry {
+	out := make([]Entry, len(items))
+	for i, it := range items {
+		where := fmt.Sprintf("entry %d", it.Entry)
+		if name := strings.TrimSpace(it.Record.Name); name != "" {
+			where += " (" + name + ")"
+		}
+		d := &draft{where: where, rec: *it.Record, problems: it.Problems}
+		out[i] = d.finish(&o)
 	}
 	checkIdentifiers(out)
 	return out

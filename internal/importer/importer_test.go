@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mysafe/mysafe/internal/secret"
 )
 
 // want is what a test expects of one entry: "" fields are not checked
@@ -225,4 +227,45 @@ func FuzzRead(f *testing.F) {
 			Read(format, src, Options{})
 		}
 	})
+}
+
+// mysafe's own files get what every other format gets: supplied fields, a
+// hostname taken as https://HOST, every problem, duplicate identifiers.
+func TestFromItems(t *testing.T) {
+	in := `[
+	  {"name": "no-url", "client_id": "a"},
+	  {"name": "host", "url": "api.example.com", "client_id": "b", "identifier": "dup"},
+	  {"url": "ftp://x", "client_id": "c", "bogus": 1},
+	  {"name": "again", "url": "https://again.example", "client_id": "d", "identifier": "DUP"}
+	]`
+	items, err := secret.DecodeImportJSON(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := FromItems(items, Options{URL: "fill.example", ClientID: "unused"})
+	wheres := []string{"entry 1 (no-url)", "entry 2 (host)", "entry 3", "entry 4 (again)"}
+	problems := [][]string{nil, nil, {`json: unknown field "bogus"`, "name: required", "url: "}, {`identifier: "DUP" is also the identifier of entry 2 (host)`}}
+	for i, e := range entries {
+		if e.Where != wheres[i] {
+			t.Errorf("entry %d: where %q, want %q", i, e.Where, wheres[i])
+		}
+		if len(e.Problems) != len(problems[i]) {
+			t.Errorf("%s: problems %v, want %v", e.Where, e.Problems, problems[i])
+			continue
+		}
+		for j, p := range e.Problems {
+			if !strings.Contains(p.Error(), problems[i][j]) {
+				t.Errorf("%s: problem %v, want %q", e.Where, p, problems[i][j])
+			}
+		}
+	}
+	if got := entries[0].Record.URL; got != "https://fill.example" {
+		t.Errorf("supplied URL = %q", got)
+	}
+	if got := entries[1].Record.URL; got != "https://api.example.com" {
+		t.Errorf("hostname URL = %q", got)
+	}
+	if got := entries[1].Record.ClientID; got != "b" {
+		t.Errorf("the file's client ID was replaced: %q", got)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -123,43 +124,36 @@ func (j *importJSON) record() *Record {
 	return r
 }
 
-// ReadImportJSON reads a JSON array of records. Each record is normalized
-// and validated; the first problem is returned as an *ImportError. Ids,
-// owners and access lists in the file are ignored: imported records belong
-// to the importing vault.
-func ReadImportJSON(rd io.Reader) ([]*Record, error) {
+// ImportItem is one entry of an import file in mysafe's own JSON or CSV:
+// the record as far as it could be read, and what kept it from being read
+// whole. The record is not yet normalized or validated: the caller adds the
+// record's own problems (Record.Problems) once it has filled in what the
+// user supplied for the whole file.
+type ImportItem struct {
+	Entry    int // 1-based: array index + 1, or CSV data row
+	Record   *Record
+	Problems []error // of reading the entry: unknown keys, wrong types, bad times
+}
+
+// DecodeImportJSON reads a JSON array of records, one item per element.
+// A problem of one element (an unknown key, a value of the wrong type, bad
+// base64) is that item's, and reading goes on; the error is for the file as
+// a whole (not an array, broken JSON), an *ImportError when it lies in one
+// element. Ids, owners and access lists in the file are ignored: imported
+// records belong to the importing vault.
+func DecodeImportJSON(rd io.Reader) ([]ImportItem, error) {
 	dec := json.NewDecoder(rd)
 	tok, err := dec.Token()
 	if err != nil || tok != json.Delim('[') {
 		return nil, &FieldError{Field: "json", Msg: "the file is not a JSON array of API secrets"}
 	}
-	var out []*Record
+	var out []ImportItem
 	for i := 1; dec.More(); i++ {
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return nil, &ImportError{Entry: i, Err: &FieldError{Field: "json", Msg: strings.TrimPrefix(err.Error(), "json: ")}}
+			return nil, &ImportError{Entry: i, Err: jsonFieldError(err)}
 		}
-		var j importJSON
-		d := json.NewDecoder(bytes.NewReader(raw))
-		d.DisallowUnknownFields()
-		if err := d.Decode(&j); err != nil {
-			return nil, &ImportError{Entry: i, Err: &FieldError{Field: "json", Msg: strings.TrimPrefix(err.Error(), "json: ")}}
-		}
-		r := j.record()
-		if j.SecretBase64 != nil {
-			b, err := base64.StdEncoding.DecodeString(*j.SecretBase64)
-			switch {
-			case err != nil:
-				return nil, &ImportError{Entry: i, Err: &FieldError{Field: "client_secret_base64", Msg: "not standard base64"}}
-			case j.ClientSecret != "":
-				return nil, &ImportError{Entry: i, Err: &FieldError{Field: "client_secret_base64", Msg: "give client_secret or client_secret_base64, not both"}}
-			}
-			r.ClientSecret = NewValueBytes(b)
-		}
-		if err := r.Normalize(); err != nil {
-			return nil, &ImportError{Entry: i, Err: err}
-		}
-		out = append(out, r)
+		out = append(out, decodeImportEntry(i, raw))
 	}
 	if _, err := dec.Token(); err != nil {
 		return nil, &FieldError{Field: "json", Msg: "the JSON array is not closed"}
@@ -170,10 +164,48 @@ func ReadImportJSON(rd io.Reader) ([]*Record, error) {
 	return out, nil
 }
 
-// ReadImportCSV reads CSV with a header row naming columns from csvColumns
-// (any order, any subset that includes name, url and client_id).
-func ReadImportCSV(rd io.Reader) ([]*Record, error) {
+func jsonFieldError(err error) *FieldError {
+	return &FieldError{Field: "json", Msg: strings.TrimPrefix(err.Error(), "json: ")}
+}
+
+// decodeImportEntry reads one element of the JSON array. An element that
+// does not decode strictly is read again leniently, so that its name and
+// every other problem can still be reported.
+func decodeImportEntry(i int, raw json.RawMessage) ImportItem {
+	item := ImportItem{Entry: i}
+	var j importJSON
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&j); err != nil {
+		item.Problems = append(item.Problems, jsonFieldError(err))
+		j = importJSON{}
+		json.Unmarshal(raw, &j) // best effort: the problem is already recorded
+	}
+	r := j.record()
+	if j.SecretBase64 != nil {
+		b, err := base64.StdEncoding.DecodeString(*j.SecretBase64)
+		switch {
+		case err != nil:
+			item.Problems = append(item.Problems, &FieldError{Field: "client_secret_base64", Msg: "not standard base64"})
+		case j.ClientSecret != "":
+			item.Problems = append(item.Problems, &FieldError{Field: "client_secret_base64", Msg: "give client_secret or client_secret_base64, not both"})
+		default:
+			r.ClientSecret = NewValueBytes(b)
+		}
+	}
+	item.Record = r
+	return item
+}
+
+// DecodeImportCSV reads CSV with a header row naming columns from
+// csvColumns (any order, any subset that includes name, url and
+// client_id), one item per data row. A row with the wrong number of cells
+// or a time that does not parse is that item's problem; the error is for
+// the file as a whole (its header, or CSV it cannot read on, an
+// *ImportError naming the row).
+func DecodeImportCSV(rd io.Reader) ([]ImportItem, error) {
 	cr := csv.NewReader(rd)
+	cr.FieldsPerRecord = -1
 	head, err := cr.Read()
 	if err != nil {
 		return nil, &FieldError{Field: "csv", Msg: "missing header row"}
@@ -181,13 +213,7 @@ func ReadImportCSV(rd io.Reader) ([]*Record, error) {
 	col := map[string]int{}
 	for i, h := range head {
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		known := false
-		for _, c := range csvColumns {
-			if c == h {
-				known = true
-			}
-		}
-		if !known {
+		if !slices.Contains(csvColumns, h) {
 			return nil, &FieldError{Field: "csv", Msg: fmt.Sprintf("unknown column %q (known: %s)", h, strings.Join(csvColumns, ", "))}
 		}
 		col[h] = i
@@ -197,7 +223,7 @@ func ReadImportCSV(rd io.Reader) ([]*Record, error) {
 			return nil, &FieldError{Field: "csv", Msg: fmt.Sprintf("missing column %q", need)}
 		}
 	}
-	var out []*Record
+	var out []ImportItem
 	for i := 1; ; i++ {
 		row, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -205,6 +231,10 @@ func ReadImportCSV(rd io.Reader) ([]*Record, error) {
 		}
 		if err != nil {
 			return nil, &ImportError{Entry: i, Err: &FieldError{Field: "csv", Msg: err.Error()}}
+		}
+		item := ImportItem{Entry: i}
+		if len(row) != len(head) {
+			item.Problems = append(item.Problems, &FieldError{Field: "csv", Msg: fmt.Sprintf("wrong number of fields: the row has %d, the header %d", len(row), len(head))})
 		}
 		get := func(c string) string {
 			if k, ok := col[c]; ok && k < len(row) {
@@ -222,17 +252,51 @@ func ReadImportCSV(rd io.Reader) ([]*Record, error) {
 			if s := get(tc.c); s != "" {
 				t, err := time.Parse(time.RFC3339, s)
 				if err != nil {
-					return nil, &ImportError{Entry: i, Err: &FieldError{Field: tc.c, Msg: fmt.Sprintf("%q is not an RFC 3339 time", s)}}
+					item.Problems = append(item.Problems, &FieldError{Field: tc.c, Msg: fmt.Sprintf("%q is not an RFC 3339 time", s)})
+					continue
 				}
 				*tc.dst = &t
 			}
 		}
-		r := j.record()
-		if err := r.Normalize(); err != nil {
-			return nil, &ImportError{Entry: i, Err: err}
-		}
-		out = append(out, r)
+		item.Record = j.record()
+		out = append(out, item)
 	}
+}
+
+// ReadImportJSON reads a JSON array of records, each normalized and
+// validated, and stops at the first problem, returned as an *ImportError.
+// DecodeImportJSON reads on and reports every problem.
+func ReadImportJSON(rd io.Reader) ([]*Record, error) {
+	items, err := DecodeImportJSON(rd)
+	if err != nil {
+		return nil, err
+	}
+	return strictRecords(items)
+}
+
+// ReadImportCSV is ReadImportJSON for CSV (see DecodeImportCSV).
+func ReadImportCSV(rd io.Reader) ([]*Record, error) {
+	items, err := DecodeImportCSV(rd)
+	if err != nil {
+		return nil, err
+	}
+	return strictRecords(items)
+}
+
+// strictRecords returns the items' records, normalized, or the first
+// problem of any item.
+func strictRecords(items []ImportItem) ([]*Record, error) {
+	out := make([]*Record, 0, len(items))
+	for _, it := range items {
+		if len(it.Problems) > 0 {
+			return nil, &ImportError{Entry: it.Entry, Err: it.Problems[0]}
+		}
+		if err := it.Record.Normalize(); err != nil {
+			return nil, &ImportError{Entry: it.Entry, Err: err}
+		}
+		out = append(out, it.Record)
+	}
+	return out, nil
 }
 
 // csvFormulaLeads are the first characters that make a spreadsheet read a

@@ -249,3 +249,87 @@ func TestJSONRoundTrip(t *testing.T) {
 		t.Errorf("got %+v", g)
 	}
 }
+
+// DecodeImportJSON reads on past a bad entry and keeps each entry's
+// problems with it; the file-level errors stay errors.
+func TestDecodeImportJSONEveryEntry(t *testing.T) {
+	in := `[
+	  {"name": "one", "url": "https://one.example", "client_id": "one"},
+	  {"name": "two", "url": "https://two.example", "client_id": "two", "pasword": "x", "tags": "not-a-list"},
+	  {"name": "three", "client_secret": "s", "client_secret_base64": "czM="},
+	  {"name": "four", "client_secret_base64": "%%%"},
+	  42
+	]`
+	items, err := DecodeImportJSON(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 5 {
+		t.Fatalf("%d items, want 5", len(items))
+	}
+	for i, want := range []struct {
+		name     string
+		problems []string
+	}{
+		{"one", nil},
+		{"two", []string{`json: unknown field "pasword"`}},
+		{"three", []string{"client_secret_base64: give client_secret or client_secret_base64, not both"}},
+		{"four", []string{"client_secret_base64: not standard base64"}},
+		{"", []string{"json: cannot unmarshal number"}},
+	} {
+		it := items[i]
+		if it.Entry != i+1 || it.Record == nil || it.Record.Name != want.name {
+			t.Errorf("item %d: entry %d, record %+v; want entry %d named %q", i, it.Entry, it.Record, i+1, want.name)
+			continue
+		}
+		if len(it.Problems) != len(want.problems) {
+			t.Errorf("item %d: problems %v, want %v", i, it.Problems, want.problems)
+			continue
+		}
+		for j, p := range it.Problems {
+			if !strings.Contains(p.Error(), want.problems[j]) || !errors.Is(p, ErrInvalid) {
+				t.Errorf("item %d problem %d: %v, want %q", i, j, p, want.problems[j])
+			}
+		}
+	}
+	// The lenient second reading still fills what it can.
+	if items[1].Record.URL != "https://two.example" || items[1].Record.ClientID != "two" {
+		t.Errorf("item 2 lost its fields: %+v", items[1].Record)
+	}
+	for _, bad := range []string{`[{"name": }]`, `[{"name": "a"}`, `{"name": "a"}`, `[] []`} {
+		if items, err := DecodeImportJSON(strings.NewReader(bad)); err == nil || items != nil {
+			t.Errorf("DecodeImportJSON(%q) = %v, %v; want a file error", bad, items, err)
+		}
+	}
+}
+
+func TestDecodeImportCSVEveryEntry(t *testing.T) {
+	in := "name,url,client_id,created_at,updated_at\n" +
+		"one,https://one.example,one,2024-01-02T03:04:05Z,\n" +
+		"two,https://two.example,two,yesterday,tomorrow\n" +
+		"three,https://three.example\n" +
+		"four,https://four.example,four,,\n"
+	items, err := DecodeImportCSV(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 4 {
+		t.Fatalf("%d items, want 4", len(items))
+	}
+	got := make([]int, len(items))
+	for i, it := range items {
+		got[i] = len(it.Problems)
+	}
+	if !slices.Equal(got, []int{0, 2, 1, 0}) {
+		t.Errorf("problems per row = %v, want [0 2 1 0]: %+v", got, items)
+	}
+	if !items[0].Record.CreatedAt.Equal(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)) {
+		t.Errorf("created_at = %v", items[0].Record.CreatedAt)
+	}
+	if !strings.Contains(items[2].Problems[0].Error(), "wrong number of fields") {
+		t.Errorf("row 3: %v", items[2].Problems)
+	}
+	if _, err := DecodeImportCSV(strings.NewReader("name,url,client_id\na,\"b,c\n")); err == nil {
+		t.Error("a CSV syntax error is not a file error")
+	}
+}
