@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mysafe/mysafe/internal/config"
+	"github.com/mysafe/mysafe/internal/importer"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/vault"
 )
@@ -158,6 +159,15 @@ func registerCompletions(root *cobra.Command, f *Factory) {
 		"to":     f.completeContacts,
 		"env":    f.completeEnv,
 	}
+	// Flags whose values differ from one command to another.
+	commandFlags := map[string]map[string]cobra.CompletionFunc{
+		"mysafe import": {"format": fixedCompletion(importFormatCandidates()), "resolve": fixedCompletion([]string{"theirs\ttake the bundle's version", "mine\tkeep yours"})},
+		"mysafe export": {"format": fixedCompletion(exportFormats())},
+		"mysafe share":  {"permission": fixedCompletion([]string{string(secret.PermView), string(secret.PermEdit)}), "revoke": f.completeRefs(-1), "from": f.completeContacts},
+	}
+	for _, path := range []string{"mysafe add api-secret", "mysafe edit", "mysafe token"} {
+		commandFlags[path] = map[string]cobra.CompletionFunc{"token-auth": fixedCompletion([]string{secret.TokenAuthBasic, secret.TokenAuthForm})}
+	}
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		if fn, ok := args[c.CommandPath()]; ok {
@@ -168,11 +178,24 @@ func registerCompletions(root *cobra.Command, f *Factory) {
 				c.RegisterFlagCompletionFunc(name, fn)
 			}
 		}
+		for name, fn := range commandFlags[c.CommandPath()] {
+			c.RegisterFlagCompletionFunc(name, fn)
+		}
 		for _, sub := range c.Commands() {
 			walk(sub)
 		}
 	}
 	walk(root)
+}
+
+// importFormatCandidates are the values of `import --format`, each with
+// what it reads.
+func importFormatCandidates() []string {
+	out := []string{formatJSON + "\tmysafe export (JSON)", formatCSV + "\tmysafe export (CSV)"}
+	for _, f := range importer.Formats() {
+		out = append(out, string(f)+"\t"+f.Describe())
+	}
+	return out
 }
 
 func (f *Factory) completeContactsArg(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mysafe/mysafe/internal/cli"
+	"github.com/mysafe/mysafe/internal/importer"
 	"github.com/mysafe/mysafe/internal/term"
 )
 
@@ -63,6 +64,42 @@ func TestCompletion(t *testing.T) {
 		code, out, errOut := runMysafe(t, nil, "completion", shell)
 		if code != 0 || !strings.Contains(out, marker) {
 			t.Errorf("completion %s: exit %d, no %q in its script; stderr %s", shell, code, marker, errOut)
+		}
+	}
+}
+
+// Flags that take one of a few values complete those values, with no file
+// names mixed in (":4" is cobra's ShellCompDirectiveNoFileComp).
+func TestCompletionOfEnumFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string // exact candidate lines, in order
+	}{
+		{[]string{"import", "--format", "b"}, []string{"bitwarden-csv\tBitwarden CSV", "bitwarden-json\tBitwarden JSON"}},
+		{[]string{"import", "--format", "j"}, []string{"json\tmysafe export (JSON)"}},
+		{[]string{"import", "--format", "k"}, []string{"kdbx\tKeePass database", "keepass-xml\tKeePass XML", "keepassxc-csv\tKeePassXC CSV"}},
+		{[]string{"export", "--format", ""}, []string{"csv", "dotenv", "json"}},
+		{[]string{"import", "--resolve", ""}, []string{"mine\tkeep yours", "theirs\ttake the bundle's version"}},
+		{[]string{"share", "x", "--permission", ""}, []string{"edit", "view"}},
+		{[]string{"add", "api-secret", "--token-auth", ""}, []string{"basic", "form"}},
+		{[]string{"token", "x", "--token-auth", "f"}, []string{"form"}},
+		{[]string{"reveal", "x", "--field", "client-"}, []string{"client-id", "client-secret"}},
+	} {
+		code, out, errOut := runMysafe(t, nil, append([]string{"__complete"}, tc.args...)...)
+		if code != 0 {
+			t.Errorf("%v: exit %d, %s", tc.args, code, errOut)
+			continue
+		}
+		want := strings.Join(tc.want, "\n") + "\n:4\n"
+		if out != want {
+			t.Errorf("__complete %q:\n%s\nwant:\n%s", tc.args, out, want)
+		}
+	}
+	// Every format import accepts is offered.
+	_, out, _ := runMysafe(t, nil, "__complete", "import", "--format", "")
+	for _, f := range append([]importer.Format{"json", "csv"}, importer.Formats()...) {
+		if !strings.Contains(out, "\n"+string(f)+"\t") && !strings.HasPrefix(out, string(f)+"\t") {
+			t.Errorf("import --format does not offer %s:\n%s", f, out)
 		}
 	}
 }

@@ -55,7 +55,7 @@ func NewCmdContact(f *Factory) *cobra.Command {
 		Use:     "contact",
 		Short:   "Manage the people you share API secrets with",
 		Example: "  mysafe contact add bob \"$(cat bob.card)\"\n  mysafe contact add carol -F carol_id_ed25519.pub\n  mysafe contact list",
-		Args:    exactArgs(0, "a subcommand (add, list, rm)"),
+		Args:    subcommandArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return usageErr("say what to do: `mysafe contact add|list|rm`")
 		},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -48,9 +49,12 @@ tag given.`,
 	return cmd
 }
 
+// exportFormats are the values of `export --format`.
+func exportFormats() []string { return []string{formatJSON, formatCSV, formatDotenv} }
+
 func exportRun(o *ExportOptions) (err error) {
 	format := strings.ToLower(o.Format)
-	if format != "json" && format != "csv" && format != "dotenv" {
+	if !slices.Contains(exportFormats(), format) {
 		return usageErr(fmt.Sprintf("unknown --format %q (want json, csv or dotenv)", o.Format))
 	}
 	for _, t := range o.Tags {

@@ -17,7 +17,7 @@ func NewCmdIdentity(f *Factory) *cobra.Command {
 		Use:     "identity",
 		Short:   "Manage the vault identity used to unlock without a passphrase",
 		Example: "  mysafe identity export > ci-identity.txt",
-		Args:    exactArgs(0, "a subcommand (export)"),
+		Args:    subcommandArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return usageErr("say what to do: `mysafe identity export`")
 		},

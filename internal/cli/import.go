@@ -130,8 +130,9 @@ func readInput(f *Factory, name string, max int64) ([]byte, error) {
 
 // Own formats of mysafe, beside the importer's.
 const (
-	formatJSON = "json"
-	formatCSV  = "csv"
+	formatJSON   = "json"
+	formatCSV    = "csv"
+	formatDotenv = "dotenv" // export only; import reads dotenv files as importer.Dotenv
 )
 
 func importRun(o *ImportOptions) error {

@@ -16,7 +16,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/agnivade/levenshtein"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/mysafe/mysafe/internal/agent"
 	"github.com/mysafe/mysafe/internal/clipboard"
@@ -134,7 +136,7 @@ func Run(args []string, f *Factory) int {
 		return ce.code
 	}
 	if isCobraUsageError(err) {
-		err = &exitError{class: errUsage, err: err, msg: plainFlagGroupMessage(err.Error()), hint: "see `mysafe --help`"}
+		err = &exitError{class: errUsage, err: err, msg: plainFlagGroupMessage(err.Error()), hint: commandHint(root, err)}
 	}
 	fmt.Fprintln(f.IO.ErrOut, "mysafe: "+display.Safe(message(err)))
 	return exitCode(err)
@@ -154,6 +156,76 @@ func isCobraUsageError(err error) bool {
 		}
 	}
 	return false
+}
+
+// unknownCommandRe matches cobra's message for a mistyped command.
+var unknownCommandRe = regexp.MustCompile(`^unknown command "(.*)" for "(.*)"$`)
+
+// commandHint suggests the command a mistyped one was probably meant to be
+// (cobra's own suggestions, within two edits or by prefix), and points at
+// the help.
+func commandHint(root *cobra.Command, err error) string {
+	m := unknownCommandRe.FindStringSubmatch(err.Error())
+	if m == nil {
+		return "see `mysafe --help`"
+	}
+	parent, _, ferr := root.Find(strings.Fields(m[2])[1:])
+	if ferr != nil {
+		parent = root
+	}
+	return didYouMean(suggestCommands(parent, m[1]), "") + "see `" + parent.CommandPath() + " --help`"
+}
+
+// suggestCommands lists the subcommands of c that typed was probably
+// meant to be: within two edits, or starting with it.
+func suggestCommands(c *cobra.Command, typed string) []string {
+	if c.SuggestionsMinimumDistance <= 0 {
+		c.SuggestionsMinimumDistance = 2
+	}
+	return c.SuggestionsFor(typed)
+}
+
+// didYouMean is "did you mean X? " for suggestions (each with prefix), or
+// "" for none.
+func didYouMean(suggestions []string, prefix string) string {
+	if len(suggestions) == 0 {
+		return ""
+	}
+	q := make([]string, len(suggestions))
+	for i, s := range suggestions {
+		q[i] = prefix + s
+	}
+	return "did you mean " + strings.Join(q, " or ") + "? "
+}
+
+// flagSuggestions lists the flags of cmd (its own and inherited) that an
+// unknown --name was probably meant to be: within two edits, or starting
+// with what was typed.
+func flagSuggestions(cmd *cobra.Command, err error) []string {
+	name, ok := strings.CutPrefix(err.Error(), "unknown flag: --")
+	if !ok || name == "" {
+		return nil
+	}
+	var out []string
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if f.Hidden {
+			return
+		}
+		if levenshtein.ComputeDistance(strings.ToLower(name), f.Name) <= 2 || (len(name) >= 3 && strings.HasPrefix(f.Name, name)) {
+			out = append(out, f.Name)
+		}
+	})
+	return out
+}
+
+// subcommandArgs is the Args of a command that only groups subcommands:
+// anything given is an unknown command, with a suggestion.
+func subcommandArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	return &exitError{class: errUsage, msg: fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath()),
+		hint: didYouMean(suggestCommands(cmd, args[0]), "") + "see `" + cmd.CommandPath() + " --help`"}
 }
 
 // flagGroupRe matches cobra's message for flags marked mutually exclusive.
@@ -211,8 +283,11 @@ scripts in CI.`,
 	pf.BoolVarP(&f.Quiet, "quiet", "q", false, "do not say what was done; warnings and errors are still printed")
 	root.MarkFlagsMutuallyExclusive("verbose", "quiet")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &exitError{class: errUsage, err: err, hint: "see `" + c.CommandPath() + " --help`"}
+		return &exitError{class: errUsage, err: err, hint: didYouMean(flagSuggestions(c, err), "--") + "see `" + c.CommandPath() + " --help`"}
 	})
+	// Suggestions come as a hint on the one error line (commandHint), not
+	// as cobra's extra lines.
+	root.DisableSuggestions = true
 	root.SetHelpCommand(newCmdHelp())
 
 	root.AddCommand(
