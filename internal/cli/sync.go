@@ -614,7 +614,7 @@ func finishSync(f *Factory, o *SyncOptions, rep *syncReport) error {
 			if n.Problem {
 				word = "warning"
 			}
-			f.chatter("mysafe: %s: %s", word, n.Text)
+			f.notice("mysafe: %s: %s", word, n.Text)
 		}
 		if o.DryRun {
 			f.chatter("Dry run: nothing was stored, committed or pushed.")

@@ -324,7 +324,7 @@ func teamAddMemberRun(f *Factory, name, pinned string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(f.IO.Out, display.Safe(msg))
+	f.chatter("%s", msg)
 	f.chatter("Share with them with `mysafe share REF --team --to %s`; `mysafe sync` publishes.", name)
 	return nil
 }
@@ -375,12 +375,12 @@ func teamRemoveMemberRun(f *Factory, name string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.Out, "Removed %s from the team\n", display.Safe(who))
+	f.chatter("Removed %s from the team", who)
 	if len(revoked) == 0 {
 		f.chatter("%s held none of your API secrets; `mysafe sync` removes their card from the repository.", who)
 		return nil
 	}
-	f.chatter("Reminder: %s keeps what they already received, and the repository's history keeps every revision they could open. Rotate these secrets at the API provider, store the new values with `mysafe edit REF --client-secret-stdin`, then `mysafe sync`: %s",
+	f.notice("Reminder: %s keeps what they already received, and the repository's history keeps every revision they could open. Rotate these secrets at the API provider, store the new values with `mysafe edit REF --client-secret-stdin`, then `mysafe sync`: %s",
 		who, strings.Join(revoked, ", "))
 	return nil
 }

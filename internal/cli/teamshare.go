@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/share"
 	"github.com/mysafe/mysafe/internal/vault"
@@ -91,7 +90,7 @@ func teamShareRun(o *ShareOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(f.IO.Out, display.Safe(fmt.Sprintf("Shared %s with %s through the team, permission %s", strings.Join(names, ", "), strings.Join(who, ", "), perm)))
+	f.chatter("Shared %s with %s through the team, permission %s", strings.Join(names, ", "), strings.Join(who, ", "), perm)
 	f.chatter("`mysafe sync` publishes it.")
 	return nil
 }
