@@ -256,11 +256,12 @@ func (d *xDesk) addPayments(env []string) {
 		"--client-id", x11ClientID, "--identifier", "payments-prod", "--client-secret-stdin")
 }
 
-// copied runs `reveal --copy` and checks that nothing went to stdout, stderr
-// is the one line wantMsg, and the clipboard then holds want.
+// copied runs `reveal --copy --verbose` and checks that nothing went to
+// stdout, stderr is the one line wantMsg (said at a terminal, or with
+// --verbose), and the clipboard then holds want.
 func (d *xDesk) copied(env []string, wantMsg, want string, args ...string) {
 	d.t.Helper()
-	r := d.mustIn(env, "", append([]string{"reveal"}, args...)...)
+	r := d.mustIn(env, "", append([]string{"--verbose", "reveal"}, args...)...)
 	if r.stdout != "" {
 		d.t.Errorf("reveal %s printed %q on stdout", strings.Join(args, " "), r.stdout)
 	}
