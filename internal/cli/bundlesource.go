@@ -169,7 +169,7 @@ func readTeamDir(f *Factory, dir string, ids []age.Identity, cards []string) ([]
 		}
 		data, err := readRepoFile(dir, rel, int64(share.MaxBundleSize))
 		if err != nil {
-			f.chatter("mysafe: warning: %s: skipped: %v", rel, err)
+			f.notice("mysafe: warning: %s: skipped: %v", rel, err)
 			continue
 		}
 		files = append(files, team.File{Path: rel, Data: data})
@@ -179,7 +179,7 @@ func readTeamDir(f *Factory, dir string, ids []age.Identity, cards []string) ([]
 		return nil, err
 	}
 	for _, w := range read.Warnings {
-		f.chatter("mysafe: warning: %s", w)
+		f.notice("mysafe: warning: %s", w)
 	}
 	return read.Records, nil
 }

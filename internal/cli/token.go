@@ -139,7 +139,7 @@ func tokenRun(o *TokenOptions) error {
 	// The last use is recorded like reveal's, once the token is out: a
 	// vault this user may only read is used without recording.
 	if err := v.Reopen(false); errors.Is(err, fs.ErrPermission) {
-		f.chatter("mysafe: note: the vault is read-only here; last use not recorded")
+		f.notice("mysafe: note: the vault is read-only here; last use not recorded")
 		return nil
 	} else if err != nil {
 		return err
