@@ -78,7 +78,7 @@ the members --to names (or --all of them); ` + "`mysafe sync`" + ` publishes the
 				return usageErr("share takes at least one REF and one --to")
 			}
 			if opts.Revoke != "" {
-				f.chatter("mysafe: note: share --revoke is deprecated; use `mysafe revoke REF --from NAME`")
+				f.notice("mysafe: note: share --revoke is deprecated; use `mysafe revoke REF --from NAME`")
 				return revokeRun(&RevokeOptions{F: f, Ref: opts.Revoke, From: opts.From})
 			}
 			return shareRun(opts)
