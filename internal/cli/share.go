@@ -292,7 +292,7 @@ func shareRun(o *ShareOptions) error {
 		}
 	}
 	for _, n := range notes {
-		f.chatter("%s", n)
+		f.notice("%s", n)
 	}
 	who := make([]string, len(recipients))
 	for i, r := range recipients {
