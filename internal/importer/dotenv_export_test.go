@@ -28,8 +28,8 @@ func TestDotenvRoundTrip(t *testing.T) {
 		t.Fatalf("%d variables, want %d:\n%s", len(vars), len(values), buf.String())
 	}
 	for i, v := range vars {
-		if v.value != values[i] || v.key != secret.EnvName(recs[i]) {
-			t.Errorf("variable %d = %s=%q, want %s=%q", i, v.key, v.value, secret.EnvName(recs[i]), values[i])
+		if v.Value != values[i] || v.Name != secret.EnvName(recs[i]) {
+			t.Errorf("variable %d = %s=%q, want %s=%q", i, v.Name, v.Value, secret.EnvName(recs[i]), values[i])
 		}
 	}
 }

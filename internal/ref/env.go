@@ -1,10 +1,10 @@
 package ref
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/mysafe/mysafe/internal/dotenv"
 )
 
 // Var is one environment variable to set: a literal value, or a reference
@@ -45,103 +45,29 @@ func ParseEnvFlag(s string) (Var, error) {
 	return Var{Name: name, Ref: &r}, nil
 }
 
-// maxDotenv bounds a dotenv file.
-const maxDotenv = 1 << 20
-
-// ParseDotenv parses a dotenv file: NAME=VALUE lines, optionally starting
-// with "export "; blank lines and lines starting with # are skipped. A value
-// is taken literally, up to a " #" comment and without surrounding blanks;
-// in single quotes it is literal; in double quotes \n, \r, \t, \" and \\ are
-// escapes. Nothing is expanded ($VAR stays as written). A value that starts
-// with mysafe:// is a reference. Errors name the line, never its content,
-// which may be a secret.
+// ParseDotenv parses a dotenv file with dotenv.Parse (see there for the
+// syntax) and takes a value that starts with mysafe:// as a reference.
+// Every name must also be a portable environment variable name (ValidName).
+// Errors name the line, never its content, which may be a secret.
 func ParseDotenv(data []byte) ([]Var, error) {
-	if len(data) > maxDotenv {
-		return nil, fmt.Errorf("%w: the file is larger than %d bytes", ErrSyntax, maxDotenv)
+	parsed, err := dotenv.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrSyntax, err)
 	}
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	var vars []Var
-	for i, line := range strings.Split(string(data), "\n") {
-		n := i + 1
-		line = strings.TrimSpace(strings.TrimSuffix(line, "\r"))
-		if line == "" || line[0] == '#' {
-			continue
+	vars := make([]Var, 0, len(parsed))
+	for _, p := range parsed {
+		if !ValidName(p.Name) {
+			return nil, fmt.Errorf("%w: %v", ErrSyntax, &dotenv.SyntaxError{Line: p.Line})
 		}
-		if rest, ok := strings.CutPrefix(line, "export "); ok {
-			line = strings.TrimLeft(rest, " \t")
-		}
-		name, value, ok := strings.Cut(line, "=")
-		name = strings.TrimSpace(name)
-		if !ok || !ValidName(name) {
-			return nil, fmt.Errorf("%w: line %d is not NAME=VALUE", ErrSyntax, n)
-		}
-		v, err := dotenvValue(strings.TrimSpace(value))
-		if err != nil {
-			return nil, fmt.Errorf("%w: line %d: %v", ErrSyntax, n, err)
-		}
-		out := Var{Name: name, Value: v, Line: n}
-		if IsRef(v) {
-			r, err := Parse(v)
+		out := Var{Name: p.Name, Value: p.Value, Line: p.Line}
+		if IsRef(p.Value) {
+			r, err := Parse(p.Value)
 			if err != nil {
-				return nil, fmt.Errorf("line %d: %w", n, err)
+				return nil, fmt.Errorf("line %d: %w", p.Line, err)
 			}
 			out.Ref, out.Value = &r, ""
 		}
 		vars = append(vars, out)
 	}
 	return vars, nil
-}
-
-func dotenvValue(v string) (string, error) {
-	if v == "" {
-		return "", nil
-	}
-	switch v[0] {
-	case '\'':
-		end := strings.IndexByte(v[1:], '\'')
-		if end < 0 {
-			return "", errors.New("the single quote is not closed on the line")
-		}
-		if rest := strings.TrimSpace(v[end+2:]); rest != "" && rest[0] != '#' {
-			return "", errors.New("text after the closing quote")
-		}
-		return v[1 : end+1], nil
-	case '"':
-		var sb strings.Builder
-		for i := 1; i < len(v); i++ {
-			c := v[i]
-			switch {
-			case c == '"':
-				if rest := strings.TrimSpace(v[i+1:]); rest != "" && rest[0] != '#' {
-					return "", errors.New("text after the closing quote")
-				}
-				return sb.String(), nil
-			case c == '\\' && i+1 < len(v):
-				i++
-				switch v[i] {
-				case 'n':
-					sb.WriteByte('\n')
-				case 'r':
-					sb.WriteByte('\r')
-				case 't':
-					sb.WriteByte('\t')
-				case '"', '\\', '$':
-					sb.WriteByte(v[i])
-				default:
-					sb.WriteByte('\\')
-					sb.WriteByte(v[i])
-				}
-			default:
-				sb.WriteByte(c)
-			}
-		}
-		return "", errors.New("the double quote is not closed on the line")
-	}
-	if i := strings.Index(v, " #"); i >= 0 {
-		v = v[:i]
-	}
-	if i := strings.Index(v, "\t#"); i >= 0 {
-		v = v[:i]
-	}
-	return strings.TrimSpace(v), nil
 }
