@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -118,6 +119,7 @@ func TestScript(t *testing.T) {
 			"rawvault":     cmdRawVault,
 			"killagent":    cmdKillAgent,
 			"stopagent":    cmdStopAgent,
+			"redact":       cmdRedact,
 			"chown":        cmdChown,
 		},
 	})
@@ -313,4 +315,24 @@ func needTool(cond string) (bool, error) {
 		return false, nil
 	}
 	return true, nil
+}
+
+// Record ids and age public keys are random; redact replaces them.
+var (
+	redactID  = regexp.MustCompile(`"id": "[0-9a-f]{16}"`)
+	redactAge = regexp.MustCompile(`\bage1(pq1)?[0-9a-z]{58,}\b`)
+)
+
+// redact FILE: replace every record id and age public key in FILE with a
+// placeholder, so that output holding them can be compared exactly.
+func cmdRedact(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: redact FILE")
+	}
+	path := ts.MkAbs(args[0])
+	b, err := os.ReadFile(path)
+	ts.Check(err)
+	b = redactID.ReplaceAll(b, []byte(`"id": "<id>"`))
+	b = redactAge.ReplaceAll(b, []byte("<age key>"))
+	ts.Check(os.WriteFile(path, b, 0o600))
 }
