@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -158,30 +156,6 @@ func claimNew(tx *vault.Tx, r *secret.Record) error {
 	return nil
 }
 
-// claimer reads the owner's profile and keys once and returns a function
-// that does what claimNew does, for imports of many records.
-func claimer(tx *vault.Tx) (func(r *secret.Record), error) {
-	p, err := tx.Profile()
-	if err != nil {
-		return nil, err
-	}
-	pub, err := tx.PublicKeys()
-	if err != nil {
-		return nil, err
-	}
-	now := tx.Now()
-	return func(r *secret.Record) {
-		r.Owner, r.Permission, r.Revision = p.Owner, secret.PermOwner, 1
-		if r.CreatedAt.IsZero() {
-			r.CreatedAt = now
-		}
-		if r.UpdatedAt.IsZero() {
-			r.UpdatedAt = now
-		}
-		r.Access = []secret.Access{{Name: p.Owner, Recipient: pub.Sharing, Permission: secret.PermOwner, GrantedAt: now}}
-	}, nil
-}
-
 // printSaved prints a saved record as JSON (data), or says it was saved
 // (chatter).
 func printSaved(f *Factory, r *secret.Record, asJSON bool) error {
@@ -190,29 +164,4 @@ func printSaved(f *Factory, r *secret.Record, asJSON bool) error {
 	}
 	f.chatter("API secret saved: %s", describe(r))
 	return nil
-}
-
-// describe names a record for a message to a person, escaped for the
-// terminal.
-func describe(r *secret.Record) string {
-	s := fmt.Sprintf("%s (id %s", r.Name, r.ID)
-	if r.Identifier != "" {
-		s += ", identifier " + r.Identifier
-	}
-	return display.Safe(s + ")")
-}
-
-func conflictHint(err error) error {
-	var ce *vault.ConflictError
-	if asErr(err, &ce) {
-		return withHint(errConflict, err, "choose another --identifier")
-	}
-	return err
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
 }

@@ -198,3 +198,18 @@ func readBundleFile(path string) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// bundleErr maps share.Open's errors to exit codes.
+func bundleErr(err error) error {
+	switch {
+	case errors.Is(err, share.ErrUnsigned):
+		return withHint(errLocked, err, "only if you trust how the file reached you, add --allow-unsigned")
+	case errors.Is(err, share.ErrNotAddressed):
+		return withHint(errLocked, err, "your public keys are in your card, `mysafe key`")
+	case errors.Is(err, share.ErrTampered), errors.Is(err, share.ErrBadSignature), errors.Is(err, share.ErrForwarded):
+		return &exitError{class: errLocked, err: err}
+	case errors.Is(err, share.ErrMalformed), errors.Is(err, share.ErrUnsupportedVersion), errors.Is(err, share.ErrExpired):
+		return &exitError{class: errUsage, err: err}
+	}
+	return err
+}

@@ -4,30 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mysafe/mysafe/internal/share"
 	"github.com/mysafe/mysafe/internal/vault"
 )
-
-const blobContacts = "contacts"
-
-func loadContacts(tx *vault.Tx) ([]share.Contact, error) {
-	var cs []share.Contact
-	_, err := tx.GetJSON(blobContacts, &cs)
-	return cs, err
-}
-
-func validateContactName(name string) error {
-	if name == "" || len(name) > 64 || strings.IndexFunc(name, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r == ',' }) >= 0 || strings.HasPrefix(name, "age1") || strings.HasPrefix(name, "ssh-") || strings.HasPrefix(name, share.CardPrefix) {
-		return usageErr(fmt.Sprintf("invalid contact name %q: one word, no spaces or commas, not a key", name))
-	}
-	return nil
-}
 
 // ContactAddOptions are the inputs of `mysafe contact add`.
 type ContactAddOptions struct {
@@ -110,19 +93,6 @@ authorized_keys line or a .pub file is fine).`,
 	}
 	cmd.AddCommand(add, list, rm)
 	return cmd
-}
-
-// maxCardFileLen bounds a card or key file: a card or key is one line.
-const maxCardFileLen = 64 << 10
-
-// firstKeyLine returns the first non-empty, non-comment line of a key file.
-func firstKeyLine(s string) string {
-	for _, line := range strings.Split(s, "\n") {
-		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
-			return line
-		}
-	}
-	return ""
 }
 
 // parseContact reads a card or a plain key.

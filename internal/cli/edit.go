@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/mysafe/mysafe/internal/secret"
@@ -68,25 +66,6 @@ field. Tags are changed with
 	return cmd
 }
 
-// findEditable finds a record the user may change.
-func findEditable(tx *vault.Tx, ref, what string) (*secret.Record, error) {
-	r, err := tx.Find(ref)
-	if err != nil {
-		return nil, err
-	}
-	return r, requireEdit(r, what)
-}
-
-// requireEdit refuses changes to a record shared with view permission.
-func requireEdit(r *secret.Record, what string) error {
-	if r.CanEdit() {
-		return nil
-	}
-	return &exitError{class: errNotPermitted,
-		msg:  fmt.Sprintf("cannot %s %s: %s shared it with you with view permission", what, describe(r), r.Owner),
-		hint: "ask the owner for edit permission"}
-}
-
 func editRun(o *EditOptions) error {
 	if o.Name == nil && o.URL == nil && o.ClientID == nil && o.Identifier == nil && o.Method == nil && o.Notes == nil &&
 		o.TokenURL == nil && o.TokenAuth == nil && !o.Secret.given() {
@@ -131,10 +110,4 @@ func editRun(o *EditOptions) error {
 	}
 	o.F.chatter("API secret saved: %s", describe(r))
 	return nil
-}
-
-// touch marks a change to the shared fields.
-func touch(r *secret.Record, tx *vault.Tx) {
-	r.UpdatedAt = tx.Now()
-	r.Revision++
 }

@@ -14,8 +14,6 @@ import (
 
 	"github.com/mysafe/mysafe/internal/mask"
 	"github.com/mysafe/mysafe/internal/ref"
-	"github.com/mysafe/mysafe/internal/secret"
-	"github.com/mysafe/mysafe/internal/vault"
 )
 
 // ExecOptions are the inputs of `mysafe exec`.
@@ -110,60 +108,6 @@ func envVars(flags []string, file string) ([]ref.Var, error) {
 		vars = append(vars, v)
 	}
 	return vars, nil
-}
-
-// resolveRefs unlocks the vault once (or opens the bundle src names), if
-// there is anything to look up, and returns the value of every reference.
-// An unknown one fails them all. Token references are fetched once every
-// record is found, after the vault's read lock is let go: a token endpoint
-// may take its time.
-func resolveRefs(f *Factory, refs []ref.Ref, src bundleSource) (map[ref.Ref]string, error) {
-	if len(refs) == 0 {
-		return map[ref.Ref]string{}, nil
-	}
-	var find ref.Finder
-	vaultPath := ""
-	if src.active() {
-		var err error
-		if find, err = src.finder(f); err != nil {
-			return nil, err
-		}
-	} else {
-		type found struct {
-			r   *secret.Record
-			err error
-		}
-		recs := map[string]found{}
-		if err := f.View(func(tx *vault.Tx) error {
-			for _, r := range refs {
-				if _, ok := recs[r.Record]; !ok {
-					rec, err := tx.Find(r.Record)
-					recs[r.Record] = found{rec, err}
-				}
-			}
-			return nil
-		}); err != nil {
-			return nil, err
-		}
-		vaultPath = f.Config().VaultPath
-		find = func(name string) (*secret.Record, error) { return recs[name].r, recs[name].err }
-	}
-	values, err := ref.Resolve(refs, find, func(rec *secret.Record, r ref.Ref) (string, error) {
-		return refToken(f, vaultPath, rec, r)
-	})
-	var nf *ref.NotFoundError
-	if errors.As(err, &nf) {
-		hint := "see `mysafe list`"
-		if errors.Is(err, ref.ErrEmptySecret) {
-			hint = "reveal another field with " + nf.Ref.Record + "/FIELD, or set the secret with `mysafe edit " + nf.Ref.Record + " --client-secret-stdin`"
-		}
-		var amb *secret.AmbiguousError
-		if errors.As(err, &amb) {
-			return nil, err
-		}
-		return nil, &exitError{class: errNotFound, err: err, hint: hint}
-	}
-	return values, err
 }
 
 // childEnv is this process's environment less the variables that unlock

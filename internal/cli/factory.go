@@ -392,3 +392,16 @@ func (f *Factory) chatter(format string, a ...any) {
 func (f *Factory) notice(format string, a ...any) {
 	fmt.Fprintln(f.IO.ErrOut, display.Safe(fmt.Sprintf(format, a...)))
 }
+
+// agentErr explains an agent that refused to start or answer.
+func agentErr(err error) error {
+	switch {
+	case errors.Is(err, agent.ErrUnsafeDir):
+		return withHint(errNotPermitted, err, "the agent keeps its socket in $XDG_RUNTIME_DIR/mysafe (or $TMPDIR/mysafe-UID): make that folder yours with mode 700, in folders only you or root can write to (or sticky, as /tmp)")
+	case errors.Is(err, agent.ErrPeer):
+		return withHint(errNotPermitted, err, "remove the socket and run `mysafe unlock` again")
+	case errors.Is(err, agent.ErrNoAnswer):
+		return withHint(err, err, "it may be stopped or stuck and still hold the key; end its process (`pgrep -f "+agent.HelperArg+"`) to lock the vault")
+	}
+	return err
+}

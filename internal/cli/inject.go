@@ -17,10 +17,6 @@ type InjectOptions struct {
 	Output string // "" or "-" is stdout
 }
 
-// maxTemplateInput bounds the template read from stdin or a file, and a
-// dotenv file of `exec --env-file`.
-const maxTemplateInput = 16 << 20
-
 // NewCmdInject builds `mysafe inject`.
 func NewCmdInject(f *Factory) *cobra.Command {
 	opts := &InjectOptions{F: f}

@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -81,31 +79,4 @@ func unlockRun(o *UnlockOptions) error {
 	}
 	f.chatter("Vault unlocked until %s (after %s without use); `mysafe lock` locks it now", clock(st.ExpiresAt), shortDuration(st.IdleTimeout))
 	return nil
-}
-
-// agentErr explains an agent that refused to start or answer.
-func agentErr(err error) error {
-	switch {
-	case errors.Is(err, agent.ErrUnsafeDir):
-		return withHint(errNotPermitted, err, "the agent keeps its socket in $XDG_RUNTIME_DIR/mysafe (or $TMPDIR/mysafe-UID): make that folder yours with mode 700, in folders only you or root can write to (or sticky, as /tmp)")
-	case errors.Is(err, agent.ErrPeer):
-		return withHint(errNotPermitted, err, "remove the socket and run `mysafe unlock` again")
-	case errors.Is(err, agent.ErrNoAnswer):
-		return withHint(err, err, "it may be stopped or stuck and still hold the key; end its process (`pgrep -f "+agent.HelperArg+"`) to lock the vault")
-	}
-	return err
-}
-
-// clock formats a time for people: local, to the second, with the zone.
-func clock(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05 MST") }
-
-// shortDuration prints 15m rather than 15m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	for _, suffix := range []string{"m0s", "h0m"} {
-		if len(s) > len(suffix) && s[len(s)-len(suffix):] == suffix {
-			s = s[:len(s)-len(suffix)+1]
-		}
-	}
-	return s
 }
