@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"runtime"
@@ -53,11 +54,14 @@ type Env struct {
 	LookPath func(string) (string, error)
 	// GOOS is the operating system, as in runtime.GOOS.
 	GOOS string
+	// Dial connects to a display server (Check only connects and hangs
+	// up), as net.DialTimeout does with a timeout of a few seconds.
+	Dial func(network, address string) (net.Conn, error)
 }
 
 // SystemEnv returns the Env of the running process.
 func SystemEnv() Env {
-	return Env{Getenv: os.Getenv, LookPath: exec.LookPath, GOOS: runtime.GOOS}
+	return Env{Getenv: os.Getenv, LookPath: exec.LookPath, GOOS: runtime.GOOS, Dial: dialDisplay}
 }
 
 func (e Env) withDefaults() Env {
@@ -70,6 +74,9 @@ func (e Env) withDefaults() Env {
 	}
 	if e.GOOS == "" {
 		e.GOOS = sys.GOOS
+	}
+	if e.Dial == nil {
+		e.Dial = sys.Dial
 	}
 	return e
 }
@@ -167,7 +174,9 @@ type Result struct {
 //
 // Copy schedules the clear before it copies: if the helper cannot be started,
 // nothing is copied and the error says so. Errors wrap ErrUnavailable when no
-// clipboard can be used; otherwise they come from the clipboard tool (with
+// clipboard can be used, which includes a tool that failed because its
+// display server does not answer (a closed session, a stale DISPLAY in a
+// terminal multiplexer); otherwise they come from the clipboard tool (with
 // its message) or from preparing the clear. Copy returns as soon as the tool
 // has taken the data; it never waits for the clear. It is meant for a
 // short-lived program: the helper is its child, never reaped, so in a
@@ -216,7 +225,7 @@ func copyData(ctx context.Context, env Env, data []byte, opts Options) (Result, 
 		// the same content is not cancelled, which errs towards clearing.
 		sensitive, err := sb.copy(ctx, data)
 		if err != nil {
-			return Result{}, nil, err
+			return Result{}, nil, explainFailure(env, b, err)
 		}
 		return Result{Backend: b, Sensitive: sensitive}, nil, nil
 	}
@@ -242,7 +251,7 @@ func copyData(ctx context.Context, env Env, data []byte, opts Options) (Result, 
 		// The clipboard may still hold an earlier copy whose helper must
 		// keep its claim; ours stands down when it finds the old token.
 		c.giveBack()
-		return Result{}, helper, err
+		return Result{}, helper, explainFailure(env, b, err)
 	}
 	res.Sensitive = sensitive
 	return res, helper, nil
