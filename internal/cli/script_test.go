@@ -207,14 +207,30 @@ func cmdTruncate(ts *testscript.TestScript, neg bool, args []string) {
 
 // rawvault swap PATH ID1 ID2 | save PATH ID FILE | restore PATH ID FILE:
 // change the sealed records behind mysafe's back, as an attacker with write
-// access to the file could.
+// access to the file could. rawvault datakey PATH damages the wrapped key
+// in the data key's age header (one letter of it), as a bad disk block
+// could: the header still parses, but no identity opens it.
 func cmdRawVault(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 3 {
-		ts.Fatalf("usage: rawvault swap|save|restore PATH ...")
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: rawvault swap|save|restore|datakey PATH ...")
 	}
 	db, err := bolt.Open(ts.MkAbs(args[1]), 0o600, &bolt.Options{Timeout: time.Second})
 	ts.Check(err)
 	defer db.Close()
+	if args[0] == "datakey" {
+		ts.Check(db.Update(func(tx *bolt.Tx) error {
+			meta := tx.Bucket([]byte("meta"))
+			dk := bytes.Clone(meta.Get([]byte("data_key")))
+			stanza := bytes.Index(dk, []byte("\n-> X25519 "))
+			if stanza < 0 {
+				return errors.New("no X25519 stanza in the data key")
+			}
+			body := stanza + 1 + bytes.IndexByte(dk[stanza+1:], '\n') + 1
+			dk[body+5] = map[bool]byte{true: 'B', false: 'A'}[dk[body+5] == 'A']
+			return meta.Put([]byte("data_key"), dk)
+		}))
+		return
+	}
 	key := func(id string) []byte {
 		b := make([]byte, 8)
 		_, err := fmt.Sscanf(id, "%x", &b)

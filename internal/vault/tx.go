@@ -755,6 +755,12 @@ func (tx *Tx) finish() error {
 // bucket's current values.
 func (tx *Tx) sealRoot() error {
 	meta := tx.btx.Bucket(bucketMeta)
+	if meta.Get(keyIdentityCheck) == nil && tx.v.identity != nil {
+		// A vault from before the identity check gets one on its next write.
+		if err := meta.Put(keyIdentityCheck, identityCheck(meta.Get(keyVaultID), tx.v.identity)); err != nil {
+			return err
+		}
+	}
 	tx.root.generation++
 	tx.root.binding = bindingOf(meta.Get(keyVaultID), meta.Get(keyIdentity), meta.Get(keyDataKey), meta.Get(keyPublicKeys))
 	if err := meta.Put(keyRoot, tx.k.root.seal(bucketMeta, keyRoot, tx.root.marshal())); err != nil {

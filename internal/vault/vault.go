@@ -24,6 +24,8 @@ package vault
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -94,6 +96,10 @@ var (
 	keyIdentity   = []byte("identity")
 	keyDataKey    = []byte("data_key")
 	keyPublicKeys = []byte("public_keys")
+	// keyIdentityCheck holds identityCheck of the vault identity, in the
+	// clear: it tells an identity that is not this vault's from one that
+	// is, but no longer opens a damaged data key.
+	keyIdentityCheck = []byte("identity_check")
 	keyRoot       = []byte("root")
 
 	blobProfile = "profile"
@@ -327,6 +333,9 @@ func (ks *keySet) store(v *Vault, btx *bolt.Tx, vaultID []byte) error {
 	if err := meta.Put(keyDataKey, ks.wrapped); err != nil {
 		return err
 	}
+	if err := meta.Put(keyIdentityCheck, identityCheck(vaultID, ks.id)); err != nil {
+		return err
+	}
 	k, err := deriveKeys(vaultID, ks.dataKey, ks.id.String())
 	if err != nil {
 		return err
@@ -440,8 +449,29 @@ func (v *Vault) metaValue(key []byte) (val []byte, err error) {
 	return val, err
 }
 
+// errWrongIdentity: the identity is not this vault's (another vault's, or
+// one from before rotate-keys), or, in a vault without an identity check,
+// the data key is damaged.
+var errWrongIdentity = fmt.Errorf("%w: the identity does not open this vault", ErrLocked)
+
+// errDataKeyDamaged: the identity is this vault's, but the data key in the
+// file no longer opens with it.
+var errDataKeyDamaged = fmt.Errorf("%w: the data key is damaged (the identity is this vault's, but no longer opens it)", ErrTampered)
+
+// identityCheck is a digest of the vault identity's public key, bound to
+// the vault id. It tells whether an identity is the vault's without the
+// data key; it reveals nothing the public key would not.
+func identityCheck(vaultID []byte, id *age.X25519Identity) []byte {
+	h := sha256.New()
+	h.Write([]byte("mysafe identity check\x00"))
+	h.Write(vaultID)
+	h.Write([]byte(id.Recipient().String()))
+	return h.Sum(nil)[:16]
+}
+
 // UnlockWithPassphrase unlocks the vault. A wrong passphrase returns an
-// error wrapping ErrLocked.
+// error wrapping ErrLocked; a right one whose identity no longer opens the
+// data key, one wrapping ErrTampered.
 func (v *Vault) UnlockWithPassphrase(passphrase []byte) error {
 	sealedID, err := v.metaValue(keyIdentity)
 	if err != nil {
@@ -455,11 +485,20 @@ func (v *Vault) UnlockWithPassphrase(passphrase []byte) error {
 	if err != nil {
 		return fmt.Errorf("%w: stored identity is damaged", ErrTampered)
 	}
-	return v.unlock(id)
+	err = v.unlock(id)
+	if errors.Is(err, errWrongIdentity) {
+		// The identity came out of this vault's own seal: it is the right
+		// one, so the data key is what changed.
+		return errDataKeyDamaged
+	}
+	return err
 }
 
 // UnlockWithIdentity unlocks the vault with its exported identity (an
-// AGE-SECRET-KEY-1... string). The wrong identity returns ErrLocked.
+// AGE-SECRET-KEY-1... string). The wrong identity returns an error wrapping
+// ErrLocked; the vault's own identity that no longer opens a damaged data
+// key, one wrapping ErrTampered (a vault no command has written to since
+// the identity check was introduced cannot tell the two apart: ErrLocked).
 func (v *Vault) UnlockWithIdentity(identity string) error {
 	id, err := age.ParseX25519Identity(strings.TrimSpace(identity))
 	if err != nil {
@@ -480,7 +519,13 @@ func (v *Vault) unwrap(id *age.X25519Identity) (wrapped, dataKey, vaultID []byte
 	if err != nil {
 		var noMatch *age.NoIdentityMatchError
 		if errors.As(err, &noMatch) {
-			return nil, nil, nil, fmt.Errorf("%w: the identity does not open this vault", ErrLocked)
+			// age cannot tell a wrong key from a damaged one; the
+			// identity check can.
+			check, cerr := v.metaValue(keyIdentityCheck)
+			if cerr == nil && check != nil && subtle.ConstantTimeCompare(check, identityCheck(vaultID, id)) == 1 {
+				return nil, nil, nil, errDataKeyDamaged
+			}
+			return nil, nil, nil, errWrongIdentity
 		}
 		return nil, nil, nil, fmt.Errorf("%w: data key: %v", ErrTampered, err)
 	}
