@@ -96,11 +96,12 @@ var (
 	keyIdentity   = []byte("identity")
 	keyDataKey    = []byte("data_key")
 	keyPublicKeys = []byte("public_keys")
+	keyRoot       = []byte("root")
+
 	// keyIdentityCheck holds identityCheck of the vault identity, in the
 	// clear: it tells an identity that is not this vault's from one that
 	// is, but no longer opens a damaged data key.
 	keyIdentityCheck = []byte("identity_check")
-	keyRoot       = []byte("root")
 
 	blobProfile = "profile"
 )
