@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/mysafe/mysafe/internal/oauth"
@@ -103,6 +104,14 @@ func hintFor(err error) string {
 	var ee *exitError
 	if errors.As(err, &ee) && ee.hint != "" {
 		return ee.hint
+	}
+	var nf *secret.NotFoundError
+	if errors.As(err, &nf) && len(nf.Suggestions) > 0 {
+		q := make([]string, len(nf.Suggestions))
+		for i, s := range nf.Suggestions {
+			q[i] = strconv.Quote(s)
+		}
+		return "did you mean " + strings.Join(q, " or ") + "?"
 	}
 	var np *safefile.NotPrivateError
 	if errors.As(err, &np) {

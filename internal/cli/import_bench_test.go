@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mysafe/mysafe/internal/importer/importertest"
 )
 
 // Whole-process benchmarks of what import does before it writes: read a
@@ -43,20 +44,7 @@ func benchImportReport(b *testing.B, flags ...string) {
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/mysafe/mysafe/cmd/mysafe").CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
-	recs := make([]map[string]any, n)
-	for i := range recs {
-		r := map[string]any{
-			"name": fmt.Sprintf("service-%05d", i), "url": fmt.Sprintf("https://api%d.example.com/v1/resource/%d", i%50, i),
-			"client_id": fmt.Sprintf("client-%05d-abcdefgh", i), "client_secret": fmt.Sprintf("%048d", i),
-			"identifier": fmt.Sprintf("svc-%05d", i), "method": "GET",
-			"tags": []string{fmt.Sprintf("team%d", i%20), "prod"}, "notes": "Rotated quarterly by the platform team.",
-		}
-		if i%10 == 0 {
-			r["url"], r["method"] = "", "FETCH"
-		}
-		recs[i] = r
-	}
-	data, _ := json.Marshal(recs)
+	data := importertest.OwnExport(n)
 	file := filepath.Join(dir, "export.json")
 	if err := os.WriteFile(file, data, 0o600); err != nil {
 		b.Fatal(err)

@@ -10,33 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mysafe/mysafe/internal/importer/importertest"
 	"github.com/mysafe/mysafe/internal/secret"
 )
 
 // benchEntries is the size of the files the import benchmarks read.
 const benchEntries = 10000
 
-// ownExport is a mysafe JSON export of n API secrets, one in ten of them
-// with two problems (no URL, an unknown method), as a hand-edited file has.
-func ownExport(n int) []byte {
-	recs := make([]map[string]any, n)
-	for i := range recs {
-		r := map[string]any{
-			"name": fmt.Sprintf("service-%05d", i), "url": fmt.Sprintf("https://api%d.example.com/v1/resource/%d", i%50, i),
-			"client_id": fmt.Sprintf("client-%05d-abcdefgh", i), "client_secret": fmt.Sprintf("%048d", i),
-			"identifier": fmt.Sprintf("svc-%05d", i), "method": "GET",
-			"tags": []string{fmt.Sprintf("team%d", i%20), "prod"}, "notes": "Rotated quarterly by the platform team.",
-		}
-		if i%10 == 0 {
-			r["url"], r["method"] = "", "FETCH"
-		}
-		recs[i] = r
-	}
-	b, _ := json.Marshal(recs)
-	return b
-}
-
-// bitwardenExport is the same items as an unencrypted Bitwarden export.
+// bwBenchExport is the same items as an unencrypted Bitwarden export.
 func bwBenchExport(n int) []byte {
 	items := make([]map[string]any, n)
 	for i := range items {
@@ -79,7 +60,7 @@ func checkBench(b *testing.B, entries []Entry) {
 // Reading and checking mysafe's own JSON: everything `import --dry-run`
 // does before it prints.
 func BenchmarkReadOwnJSON(b *testing.B) {
-	data := ownExport(benchEntries)
+	data := importertest.OwnExport(benchEntries)
 	b.SetBytes(int64(len(data)))
 	start := cpuTime()
 	for b.Loop() {

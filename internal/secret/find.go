@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/agnivade/levenshtein"
 )
 
 // ErrNotFound is returned when no record matches a reference.
@@ -30,7 +32,12 @@ func (e *AmbiguousError) Error() string {
 }
 
 // NotFoundError names the reference that matched nothing; it wraps ErrNotFound.
-type NotFoundError struct{ Ref string }
+type NotFoundError struct {
+	Ref string
+	// Suggestions are names or identifiers ref was probably meant to be
+	// (see Suggest); the message leaves them out, a hint shows them.
+	Suggestions []string
+}
 
 func (e *NotFoundError) Error() string {
 	return fmt.Sprintf("no API secret with identifier, name or id %q", e.Ref)
@@ -88,4 +95,56 @@ func Find(records []*Record, ref string) (*Record, error) {
 	}
 	slices.SortFunc(found, func(a, b *Record) int { return strings.Compare(a.ID, b.ID) })
 	return nil, &AmbiguousError{Ref: ref, Candidates: found}
+}
+
+// Suggest returns the names and identifiers of records that ref, which
+// matched none of them, was probably meant to be: the same but for case,
+// starting with ref (three characters or more), or within two edits of it
+// (one for a ref of four characters or fewer). At most three, closest
+// first, each once. The caller passes the user's own records only: a
+// suggestion shows a name.
+func Suggest(records []*Record, ref string) []string {
+	type cand struct {
+		s    string
+		dist int
+	}
+	lref := strings.ToLower(ref)
+	limit := 2
+	if len([]rune(ref)) <= 4 {
+		limit = 1
+	}
+	var cands []cand
+	seen := map[string]bool{}
+	consider := func(s string) {
+		if s == "" || s == ref || seen[s] {
+			return
+		}
+		ls := strings.ToLower(s)
+		d := levenshtein.ComputeDistance(lref, ls)
+		switch {
+		case ls == lref:
+			d = 0
+		case len(lref) >= 3 && strings.HasPrefix(ls, lref):
+			d = min(d, limit)
+		case d > limit:
+			return
+		}
+		seen[s] = true
+		cands = append(cands, cand{s, d})
+	}
+	for _, r := range records {
+		consider(r.Identifier)
+		consider(r.Name)
+	}
+	slices.SortStableFunc(cands, func(a, b cand) int {
+		if a.dist != b.dist {
+			return a.dist - b.dist
+		}
+		return strings.Compare(a.s, b.s)
+	})
+	out := make([]string, 0, 3)
+	for _, c := range cands[:min(len(cands), 3)] {
+		out = append(out, c.s)
+	}
+	return out
 }

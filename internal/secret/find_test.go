@@ -2,6 +2,7 @@ package secret
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -129,6 +130,37 @@ func TestRefKeysCoverMatches(t *testing.T) {
 		}
 		if strings.Join(got, " ") != strings.Join(tc.match, " ") {
 			t.Errorf("Matches(_, %q): %v, want %v", tc.ref, got, tc.match)
+		}
+	}
+}
+
+func TestSuggest(t *testing.T) {
+	recs := []*Record{
+		{ID: "0000000000000001", Name: "payments", Identifier: "payments-prod"},
+		{ID: "0000000000000002", Name: "Weather"},
+		{ID: "0000000000000003", Name: "maps", Identifier: "maps"},
+		{ID: "0000000000000004", Name: "payroll"},
+	}
+	for _, tc := range []struct {
+		ref  string
+		want []string
+	}{
+		{"paymnets", []string{"payments"}},          // two letters swapped
+		{"weather", []string{"Weather"}},            // names are exact; case is the likely slip
+		{"payments-prd", []string{"payments-prod"}}, // one letter missing
+		{"pay", []string{"payments", "payments-prod", "payroll"}},
+		{"mpas", nil},             // four letters or fewer: one edit at most, and a swap is two
+		{"map", []string{"maps"}}, // one edit
+		{"xyz", nil},              // nothing close
+		{"ma", nil},               // two letters: no prefix suggestions
+		{"paymentz-prod", []string{"payments-prod"}},
+	} {
+		got := Suggest(recs, tc.ref)
+		if len(got) == 0 {
+			got = nil
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("Suggest(%q) = %q, want %q", tc.ref, got, tc.want)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -446,7 +447,16 @@ func (tx *Tx) Find(ref string) (*secret.Record, error) {
 		}
 		addAll(rs)
 	}
-	return secret.Find(cands, ref)
+	r, err := secret.Find(cands, ref)
+	var nf *secret.NotFoundError
+	if errors.As(err, &nf) {
+		// Only on a miss, and only from this unlocked vault: what the
+		// user probably meant.
+		if all, lerr := tx.List(); lerr == nil {
+			nf.Suggestions = secret.Suggest(all, ref)
+		}
+	}
+	return r, err
 }
 
 // Records returns every record, client secrets included, in no particular
