@@ -215,8 +215,10 @@ func (r *Repo) Files() ([]string, error) {
 
 // Commit stages every change in the working copy and commits it with
 // message. It reports false, committing nothing, when there was no change.
+// A .gitignore in the repository does not leave files out: whoever can
+// push could otherwise keep every new file from being committed.
 func (r *Repo) Commit(message string) (bool, error) {
-	if _, err := r.Run("add", "--all", "--", "."); err != nil {
+	if _, err := r.Run("add", "--all", "--force", "--", "."); err != nil {
 		return false, err
 	}
 	_, err := r.Run("diff", "--cached", "--quiet")
