@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -491,9 +490,9 @@ func planFiles(tx *vault.Tx, st *team.State, in *imported, rep *syncReport) ([]p
 // publish writes the files, commits, pushes, and records in the vault
 // what was published.
 func publish(f *Factory, v *vault.Vault, repo *gitrepo.Repo, pubs []pendingFile, rep *syncReport) error {
-	if err := writeRepoFiles(repo.Dir, pubs); err != nil {
+	if err := writeRepoFiles(repo, pubs); err != nil {
 		repo.ResetToRemote()
-		return err
+		return gitErr(err)
 	}
 	n := 0
 	for _, p := range pubs {
@@ -554,25 +553,16 @@ func publish(f *Factory, v *vault.Vault, repo *gitrepo.Repo, pubs []pendingFile,
 
 // writeRepoFiles writes (or removes) files in the working copy. Folders
 // and links in it come from the remote: nothing is written through a link
-// that leads out of the working copy.
-func writeRepoFiles(dir string, pubs []pendingFile) error {
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return err
-	}
-	defer root.Close()
+// (see gitrepo.Repo.WriteFile).
+func writeRepoFiles(repo *gitrepo.Repo, pubs []pendingFile) error {
 	for _, p := range pubs {
-		name := filepath.FromSlash(p.Path)
 		if p.Data == nil {
-			if err := root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			if err := repo.RemoveFile(p.Path); err != nil {
 				return fmt.Errorf("cannot remove %s from the team's working copy: %w", p.Path, err)
 			}
 			continue
 		}
-		if err := root.MkdirAll(filepath.Dir(name), 0o700); err != nil {
-			return fmt.Errorf("cannot write %s in the team's working copy: %w", p.Path, err)
-		}
-		if err := root.WriteFile(name, p.Data, 0o600); err != nil {
+		if err := repo.WriteFile(p.Path, p.Data); err != nil {
 			return fmt.Errorf("cannot write %s in the team's working copy: %w", p.Path, err)
 		}
 	}

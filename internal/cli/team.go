@@ -173,6 +173,10 @@ func gitErr(err error) error {
 	if errors.Is(err, gitrepo.ErrNoGit) {
 		return withHint(errNotFound, err, "install git; mysafe uses your own git and its configuration")
 	}
+	if errors.Is(err, gitrepo.ErrUnsafePath) {
+		return withHint(errLocked, fmt.Errorf("%w; nothing was written through it", err),
+			"someone pushed it to the team repository; ask the team to remove it, then run `mysafe sync` again")
+	}
 	if errors.Is(err, gitrepo.ErrRejected) {
 		return withHint(errConflict, err, "others are pushing right now; run `mysafe sync` again")
 	}

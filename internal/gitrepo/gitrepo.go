@@ -13,12 +13,20 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 )
 
 // ErrNoGit means the git binary was not found on PATH.
 var ErrNoGit = errors.New("git is not installed or not on PATH")
+
+// ErrUnsafePath means a file could not be written or removed because a
+// folder on its way, as the repository has it, is a symbolic link or not a
+// folder: whoever can push chooses what the working copy holds, and
+// nothing is written through a link.
+var ErrUnsafePath = errors.New("not a folder in the working copy")
 
 // ErrRejected means a push was refused because the remote moved on, even
 // after fetching and rebasing the given number of times.
@@ -272,4 +280,79 @@ func (r *Repo) Push(tries int, onRetry func(attempt int)) error {
 			return rerr
 		}
 	}
+}
+
+// WriteFile writes data to the file at p, a slash-separated path inside
+// the working copy, as 0600, creating the folders it lacks as 0700. It
+// never writes through a symbolic link and never outside the working copy:
+// a link, special file or folder at p is replaced by the file (a folder
+// only when empty), and a folder on the way that is a link or a file is
+// an error wrapping ErrUnsafePath.
+func (r *Repo) WriteFile(p string, data []byte) error {
+	root, name, err := r.open(p, true)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	if fi, err := root.Lstat(name); err == nil && !fi.Mode().IsRegular() {
+		if err := root.Remove(name); err != nil {
+			return err
+		}
+	}
+	f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// RemoveFile removes the file (or link) at p, a slash-separated path
+// inside the working copy; one that is not there is no error. Like
+// WriteFile, it never follows a link on the way.
+func (r *Repo) RemoveFile(p string) error {
+	root, name, err := r.open(p, false)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	if err := root.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// open returns the working copy as an os.Root, and p's name in it, after
+// checking each folder on p's way is a real folder (created when create is
+// true).
+func (r *Repo) open(p string, create bool) (*os.Root, string, error) {
+	if !filepath.IsLocal(filepath.FromSlash(p)) || path.Clean(p) != p {
+		return nil, "", fmt.Errorf("%s: %w", p, ErrUnsafePath)
+	}
+	root, err := os.OpenRoot(r.Dir)
+	if err != nil {
+		return nil, "", err
+	}
+	parts := strings.Split(p, "/")
+	for i := 1; i < len(parts); i++ {
+		dir := strings.Join(parts[:i], "/")
+		fi, err := root.Lstat(dir)
+		switch {
+		case errors.Is(err, os.ErrNotExist) && create:
+			err = root.Mkdir(dir, 0o700)
+		case err == nil && !fi.IsDir():
+			err = fmt.Errorf("%s is a link or a file, %w", dir, ErrUnsafePath)
+		}
+		if err != nil {
+			root.Close()
+			return nil, "", err
+		}
+	}
+	return root, p, nil
 }
