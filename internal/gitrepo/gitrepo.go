@@ -161,12 +161,35 @@ func (r *Repo) Head() (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
+// neutralAttributes turn off, for every path, the attributes with which a
+// .gitattributes in the repository would make git change a file's content
+// between the repository and the working copy (line endings, filters,
+// encodings, keyword expansion). The working copy's own attributes file
+// takes precedence over the repository's.
+const neutralAttributes = "* -text -eol -filter -ident -working-tree-encoding\n"
+
 // ResetToRemote makes the working copy exactly the remote's branch as last
 // fetched: local commits, changes and untracked files are dropped. With an
-// empty remote, the branch is unborn and the working copy empty.
+// empty remote, the branch is unborn and the working copy empty. Every
+// file is checked out byte for byte as the repository holds it, whatever
+// a .gitattributes in it says, and Commit stores files the same way.
 func (r *Repo) ResetToRemote() error {
 	head, err := r.RemoteHead()
 	if err != nil {
+		return err
+	}
+	out, err := r.Run("rev-parse", "--git-path", "info/attributes")
+	if err != nil {
+		return err
+	}
+	attrs := strings.TrimSpace(string(out))
+	if !filepath.IsAbs(attrs) {
+		attrs = filepath.Join(r.Dir, attrs)
+	}
+	if err := os.MkdirAll(filepath.Dir(attrs), 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(attrs, []byte(neutralAttributes), 0o600); err != nil {
 		return err
 	}
 	if head == "" {
