@@ -186,6 +186,9 @@ func gitErr(err error) error {
 func teamInitRun(o *TeamOptions) error {
 	f := o.F
 	remote := o.Remote
+	if err := gitrepo.CheckRemote(remote); err != nil {
+		return usageErr(err.Error())
+	}
 	checkout := o.Checkout
 	if checkout == "" {
 		checkout = f.cfg.VaultPath + ".team"

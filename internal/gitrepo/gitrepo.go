@@ -139,8 +139,17 @@ func (r *Repo) Init(url string) error {
 	if _, err := r.Run("init", "--quiet", "--initial-branch="+Branch); err != nil {
 		return err
 	}
-	_, err := r.Run("remote", "add", "origin", url)
+	_, err := r.Run("remote", "add", "--", "origin", url)
 	return err
+}
+
+// CheckRemote returns an error unless url can name a remote: git would
+// take one starting with '-' as an option of its own.
+func CheckRemote(url string) error {
+	if url == "" || strings.HasPrefix(url, "-") || strings.ContainsAny(url, "\x00\n\r") {
+		return fmt.Errorf("invalid team repository %q: give a folder, or a URL git accepts, not starting with '-'", url)
+	}
+	return nil
 }
 
 // Fetch fetches the remote's branch, and returns the commit it points to,

@@ -137,3 +137,16 @@ func TestWriteFileNeverThroughALink(t *testing.T) {
 		t.Fatalf("removing a file not there: %v", err)
 	}
 }
+
+func TestCheckRemote(t *testing.T) {
+	for _, url := range []string{"/srv/team.git", "git@git.example.com:ops/secrets.git", "https://git.example.com/t.git", "file:///srv/t.git", "team.git"} {
+		if err := CheckRemote(url); err != nil {
+			t.Errorf("CheckRemote(%q) = %v", url, err)
+		}
+	}
+	for _, url := range []string{"", "-mmain:x", "--upload-pack=touch x", "-", "a\nb", "a\x00b"} {
+		if err := CheckRemote(url); err == nil {
+			t.Errorf("CheckRemote(%q) accepted", url)
+		}
+	}
+}
