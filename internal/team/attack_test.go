@@ -134,15 +134,15 @@ func TestDecideMemberAttacks(t *testing.T) {
 			record(3, "alice", alice.key(), "carol's", access), alice, "no edit access"},
 		// Carol's change presented as the owner's revision, to Bob.
 		{"a view-only holder's change presented as the owner's", envOf(bob, pinned("bob"), now, nil, alice, carol, mallory), carol,
-			record(3, "alice", alice.key(), "carol's", access), bob, "in the name of its owner"},
+			record(3, "alice", alice.key(), "carol's", access), bob, "not signed by them"},
 		// Bob claims a record whose owner is "alice" with a key nobody
 		// pinned, so no owner signature can be checked: a team revision
 		// comes from its owner, never from whoever relays it.
 		{"a member relays a record in someone else's name", carolEnv, bob,
-			record(1, "alice", eve.key(), "eve's", access), carol, "in the name of its owner"},
+			record(1, "alice", eve.key(), "eve's", access), carol, "is not signed by its owner"},
 		// The same, in the name of a member Carol removed.
 		{"a member relays a record of a removed member", carolEnv, bob,
-			record(1, "mallory", mallory.key(), "mallory's", access), carol, "in the name of its owner"},
+			record(1, "mallory", mallory.key(), "mallory's", access), carol, "whom you removed"},
 		// Bob says Carol owns the record, to slip it into her vault as one
 		// of her own.
 		{"a member sends a record in the receiver's name", carolEnv, bob,

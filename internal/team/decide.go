@@ -3,7 +3,6 @@ package team
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -82,10 +81,6 @@ func refused(p string, format string, a ...any) Outcome {
 //     the one and the revision its name says;
 //   - it must be signed by a member the user did not remove; a file
 //     signed by someone not pinned as a member (yet) waits, Unpinned;
-//   - unless the user owns the record (an editor's change on its way to
-//     them), that member must be the record's owner and the record must
-//     carry their owner signature: a member never relays a revision in
-//     someone else's name;
 //   - a revision older than the highest one accepted for the record is
 //     ignored (it was genuine once; files arrive in any order);
 //   - a revision of a record owned by a removed member is refused, whoever
@@ -130,9 +125,6 @@ func Decide(p string, data []byte, env Env) Outcome {
 		return Outcome{Path: p, Verdict: Unpinned, Err: fmt.Errorf("signed by your contact %s, whom you have not pinned as a member", sender.Contact.Name)}
 	case m.Removed():
 		return refused(p, "signed by %s, whom you removed from the team on %s", m.Name, m.RemovedAt.UTC().Format(time.DateOnly))
-	}
-	if !slices.Contains(env.Self, rec.OwnerKey) && (!sender.Contact.HasKey(rec.OwnerKey) || rec.OwnerSigner != sender.Contact.Signing) {
-		return refused(p, "signed by %s, but holds a revision of %q in the name of its owner %s, not signed by them", m.Name, rec.Name, rec.Owner)
 	}
 	if acc := env.Team.Accepted[rec.UID]; rec.Revision < acc {
 		out.Verdict = Older
