@@ -2,8 +2,6 @@ package team
 
 import (
 	"bytes"
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"io"
 	"strings"
@@ -16,54 +14,8 @@ import (
 	"github.com/mysafe/mysafe/internal/share"
 )
 
-// actor is a member of the team as an attacker sees them: someone who can
-// build and sign any bundle with their own keys and push it.
-type actor struct {
-	name    string
-	id      *age.X25519Identity
-	signer  ed25519.PrivateKey
-	contact share.Contact
-}
-
-func newActor(t *testing.T, name string) *actor {
-	t.Helper()
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &actor{name: name, id: id, signer: priv, contact: share.Contact{Name: name, Key: id.Recipient().String(),
-		Kind: string(share.KindX25519), Signing: share.FormatSigningKey(pub), Card: true}}
-}
-
-func (a *actor) key() string { return a.id.Recipient().String() }
-
-// sign builds a record file holding rec, signed by a, encrypted to the
-// actors to, and returns its path and content.
-func (a *actor) sign(t *testing.T, rec share.Record, now time.Time, to ...*actor) (string, []byte) {
-	t.Helper()
-	var rs []share.Recipient
-	for _, q := range to {
-		r, err := share.ParseRecipient(q.key())
-		if err != nil {
-			t.Fatal(err)
-		}
-		r.Name = q.name
-		rs = append(rs, r)
-	}
-	payload := share.NewPayload(now, share.Sender{Name: a.name, Recipient: a.key()}, []share.Record{rec})
-	data, err := share.Build(payload, a.signer, rs, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return RecordPath(rec.UID, rec.Revision, data), data
-}
-
 // envOf is the vault of a: its keys, the contacts, the team it pinned.
-func envOf(a *actor, st *State, now time.Time, records []*secret.Record, contacts ...*actor) Env {
+func envOf(a *person, st *State, now time.Time, records []*secret.Record, contacts ...*person) Env {
 	env := Env{Identities: []age.Identity{a.id}, Self: []string{a.key()}, Team: st, Now: now, Records: records}
 	for _, c := range contacts {
 		env.Contacts = append(env.Contacts, c.contact)
@@ -77,7 +29,7 @@ func envOf(a *actor, st *State, now time.Time, records []*secret.Record, contact
 // store.
 func TestDecideMemberAttacks(t *testing.T) {
 	now := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
-	alice, bob, carol, eve, mallory := newActor(t, "alice"), newActor(t, "bob"), newActor(t, "carol"), newActor(t, "eve"), newActor(t, "mallory")
+	alice, bob, carol, eve, mallory := newPerson(t, "alice"), newPerson(t, "bob"), newPerson(t, "carol"), newPerson(t, "eve"), newPerson(t, "mallory")
 	pinned := func(self string) *State {
 		st := &State{}
 		for _, name := range []string{"alice", "bob", "carol", "mallory"} {
@@ -117,15 +69,15 @@ func TestDecideMemberAttacks(t *testing.T) {
 
 	// A forwarded file: Bob opens Alice's genuine revision, addressed to
 	// him, and encrypts it again to Carol, whom Alice never sent it to.
-	_, genuine := alice.sign(t, record(3, "alice", alice.key(), "three", access[:1]), now, bob)
+	_, genuine := alice.bundle(t, record(3, "alice", alice.key(), "three", access[:1]), now, bob)
 	forwarded := reencrypt(t, genuine, bob.id, carol.id.Recipient())
 
 	for _, tc := range []struct {
 		name   string
 		env    Env
-		from   *actor
+		from   *person
 		rec    share.Record
-		to     *actor
+		to     *person
 		reason string
 	}{
 		// Carol only views: her change, sent to the owner as an editor's
@@ -149,7 +101,7 @@ func TestDecideMemberAttacks(t *testing.T) {
 			record(1, "carol", carol.key(), "bob's", access[:1]), carol, "own"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, data := tc.from.sign(t, tc.rec, now, tc.to)
+			p, data := tc.from.bundle(t, tc.rec, now, tc.to)
 			out := Decide(p, data, tc.env)
 			if out.Verdict != Refused || !errors.Is(out.Err, ErrRefused) || !strings.Contains(out.Err.Error(), tc.reason) {
 				t.Fatalf("verdict %v, err %v; want refused, %q", out.Verdict, out.Err, tc.reason)
@@ -172,7 +124,7 @@ func TestDecideMemberAttacks(t *testing.T) {
 			{Name: "carol", Recipient: carol.key(), Permission: secret.PermEdit, GrantedAt: now},
 			{Name: "eve", Recipient: eve.key(), Permission: secret.PermEdit, GrantedAt: now},
 		}
-		p, data := bob.sign(t, record(3, "alice", alice.key(), "bob's", grab), now, alice)
+		p, data := bob.bundle(t, record(3, "alice", alice.key(), "bob's", grab), now, alice)
 		env := aliceEnv()
 		out := Decide(p, data, env)
 		if out.Verdict != Import || len(out.Plan.Steps) != 1 {
