@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/vault"
@@ -137,7 +138,10 @@ func addRun(o *AddOptions) error {
 		if err := claimNew(tx, r); err != nil {
 			return err
 		}
-		return tx.Put(r)
+		if err := tx.Put(r); err != nil {
+			return err
+		}
+		return tx.Log(logEntry(audit.Add, r, ""))
 	})
 	if err != nil {
 		return conflictHint(err)

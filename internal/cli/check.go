@@ -6,6 +6,9 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/mysafe/mysafe/internal/audit"
+	"github.com/mysafe/mysafe/internal/vault"
 )
 
 // CheckOptions are the inputs of `mysafe check`.
@@ -66,5 +69,10 @@ func checkRun(o *CheckOptions) error {
 		fmt.Fprintf(f.IO.Out, "removed the copy of the format-1 vault: %s\n", rep.OldCopy)
 	}
 	fmt.Fprintf(f.IO.Out, "ok: %d API secrets, generation %d\n", rep.Records, rep.Generation)
-	return nil
+	err = v.Update(func(tx *vault.Tx) error { return tx.Log(logEntry(audit.Check, nil, "ok")) })
+	if readOnlyVault(err) {
+		f.notRecorded()
+		return nil
+	}
+	return err
 }

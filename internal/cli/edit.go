@@ -3,6 +3,7 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/vault"
 )
@@ -103,7 +104,10 @@ func editRun(o *EditOptions) error {
 			return errUnchanged // keep the file and the times as they are
 		}
 		touch(r, tx)
-		return tx.Put(r)
+		if err := tx.Put(r); err != nil {
+			return err
+		}
+		return tx.Log(logEntry(audit.Edit, r, changedDetail(tx, r)))
 	})
 	if err != nil {
 		return conflictHint(err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/mask"
 	"github.com/mysafe/mysafe/internal/ref"
 )
@@ -143,8 +144,12 @@ func execRun(o *ExecOptions) error {
 			refs = append(refs, *v.Ref)
 		}
 	}
-	values, err := resolveRefs(f, refs, o.Bundle)
+	values, uses, err := resolveRefs(f, refs, o.Bundle, audit.Exec)
 	if err != nil {
+		return err
+	}
+	// Recorded before the command starts: it has the values from then on.
+	if err := f.logUses(uses...); err != nil {
 		return err
 	}
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/vault"
 )
@@ -114,5 +115,8 @@ func exportRun(o *ExportOptions) (err error) {
 		}
 		err = writeJSON(w, out)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return o.F.logUses(logEntry(audit.Export, nil, fmt.Sprintf("%d API secrets as %s", len(recs), format)))
 }

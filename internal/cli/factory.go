@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mysafe/mysafe/internal/agent"
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/config"
 	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/safefile"
@@ -28,6 +29,8 @@ type Factory struct {
 	Prompter Prompter
 	Getenv   func(string) string
 	Now      func() time.Time
+	// Hostname names this host for the audit log; nil leaves it empty.
+	Hostname func() (string, error)
 	Version  string
 
 	// ScryptWorkFactor is used for new passphrases; 0 means age's default.
@@ -117,7 +120,17 @@ func (f *Factory) vaultOptions(readOnly bool) vault.Options {
 	if timeout == 0 {
 		timeout = f.cfg.LockTimeout
 	}
-	return vault.Options{ReadOnly: readOnly, LockTimeout: timeout, Now: f.Now, StateDir: f.cfg.StateDir, SharedFile: f.cfg.SharedFiles}
+	maxVersions := f.cfg.HistoryMaxVersions
+	if maxVersions == 0 {
+		maxVersions = -1 // none kept
+	}
+	host := ""
+	if f.Hostname != nil {
+		host, _ = f.Hostname()
+	}
+	return vault.Options{ReadOnly: readOnly, LockTimeout: timeout, Now: f.Now, StateDir: f.cfg.StateDir,
+		SharedFile:  f.cfg.SharedFiles,
+		MaxVersions: maxVersions, Actor: audit.DetectActor(f.Getenv, host)}
 }
 
 // OpenVault opens the configured vault and unlocks it. readOnly takes a

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"filippo.io/age"
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/importer"
 	"github.com/mysafe/mysafe/internal/safefile"
@@ -360,7 +362,7 @@ func importEntries(o *ImportOptions, entries []importer.Entry) error {
 			}
 			show(i+1, len(valid))
 		}
-		return nil
+		return tx.Log(logEntry(audit.Import, nil, fmt.Sprintf("%d API secrets from %s", len(valid), filepath.Base(o.File))))
 	})
 	if err != nil {
 		var ce *vault.ConflictError

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/share"
@@ -123,6 +124,11 @@ func importBundleRun(o *ImportOptions, data []byte) error {
 		if err := plan.Err(); err != nil {
 			return planErr(err)
 		}
+		change := vault.Change{Note: "share bundle"}
+		if sender.Contact != nil {
+			change.By = sender.Contact.Name
+		}
+		tx.SetChange(change)
 		for _, s := range plan.Steps {
 			if s.Action != share.ActionAdd && s.Action != share.ActionUpdate {
 				continue
@@ -132,6 +138,13 @@ func importBundleRun(o *ImportOptions, data []byte) error {
 			}
 			if err := tx.Put(s.Record); err != nil {
 				return withHint(errConflict, fmt.Errorf("%s: %w", display.Safe(s.Name), err), "nothing was imported")
+			}
+			detail := "from the share bundle of " + plan.From
+			if s.Action == share.ActionAdd {
+				detail = "new, " + detail
+			}
+			if err := tx.Log(logEntry(audit.Import, s.Record, detail)); err != nil {
+				return err
 			}
 		}
 		imported = append(imported, importedBundle{ID: opened.ID(), ImportedAt: tx.Now()})

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/ref"
 	"github.com/mysafe/mysafe/internal/safefile"
 )
@@ -65,7 +66,7 @@ func injectRun(o *InjectOptions) error {
 	if err != nil {
 		return usageErr(o.Input + ": " + err.Error())
 	}
-	values, err := resolveRefs(f, tpl.Refs(), bundleSource{})
+	values, uses, err := resolveRefs(f, tpl.Refs(), bundleSource{}, audit.Inject)
 	if err != nil {
 		return err
 	}
@@ -74,8 +75,10 @@ func injectRun(o *InjectOptions) error {
 		return err
 	}
 	if o.Output == "" || o.Output == "-" {
-		_, err = f.IO.Out.Write(out)
-		return err
+		if _, err = f.IO.Out.Write(out); err != nil {
+			return err
+		}
+		return f.logUses(uses...)
 	}
 	pf, err := createPrivate(o.Output, true)
 	if err != nil {
@@ -85,5 +88,8 @@ func injectRun(o *InjectOptions) error {
 		pf.Abort()
 		return err
 	}
-	return pf.Commit()
+	if err := pf.Commit(); err != nil {
+		return err
+	}
+	return f.logUses(uses...)
 }

@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/vault"
 )
@@ -17,6 +21,8 @@ type ListOptions struct {
 	Search string
 	Shared bool
 	JSON   bool
+	Unused string // "90d": only API secrets not used for that long
+	Sort   string // name, last-use or updated
 }
 
 // NewCmdList builds `mysafe list`.
@@ -39,6 +45,8 @@ Client secrets are never listed.`,
 	cmd.Flags().StringVar(&opts.Search, "search", "", "only API secrets whose name, identifier, URL, client ID or notes contain `TEXT`")
 	cmd.Flags().BoolVar(&opts.Shared, "shared", false, "only API secrets shared with others or by others")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON array")
+	cmd.Flags().StringVar(&opts.Unused, "unused", "", "only API secrets nobody used for this long (e.g. 90d), or never")
+	cmd.Flags().StringVar(&opts.Sort, "sort", "name", "order: name, last-use (most recent first, never used last) or updated (most recent first)")
 	return cmd
 }
 
@@ -48,6 +56,17 @@ func listRun(o *ListOptions) error {
 			return err
 		}
 	}
+	var unusedSince time.Time
+	if o.Unused != "" {
+		d, err := audit.ParseAge(o.Unused)
+		if err != nil {
+			return usageErr("--unused: " + err.Error())
+		}
+		unusedSince = o.F.Now().Add(-d)
+	}
+	if !slices.Contains(listSorts, o.Sort) {
+		return usageErr(fmt.Sprintf("--sort: unknown order %q (want %s)", o.Sort, strings.Join(listSorts, ", ")))
+	}
 	var recs []*secret.Record
 	if err := o.F.View(func(tx *vault.Tx) error {
 		all, err := tx.List()
@@ -56,7 +75,16 @@ func listRun(o *ListOptions) error {
 	}); err != nil {
 		return err
 	}
+	if !unusedSince.IsZero() {
+		recs = slices.DeleteFunc(recs, func(r *secret.Record) bool { return !r.LastUsedAt.Before(unusedSince) })
+	}
 	sortRecords(recs)
+	switch o.Sort {
+	case "last-use":
+		slices.SortStableFunc(recs, func(a, b *secret.Record) int { return b.LastUsedAt.Compare(a.LastUsedAt) })
+	case "updated":
+		slices.SortStableFunc(recs, func(a, b *secret.Record) int { return b.UpdatedAt.Compare(a.UpdatedAt) })
+	}
 	if o.JSON {
 		out := make([]secret.JSON, len(recs))
 		for i, r := range recs {
@@ -67,6 +95,9 @@ func listRun(o *ListOptions) error {
 	}
 	return writeTable(o.F.IO.Out, recs)
 }
+
+// listSorts are the orders list --sort accepts. It is read, never changed.
+var listSorts = []string{"name", "last-use", "updated"}
 
 func writeTable(w io.Writer, recs []*secret.Record) error {
 	rows := make([][]string, 0, len(recs)+1)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/ref"
 	"github.com/mysafe/mysafe/internal/secret"
@@ -37,17 +38,10 @@ func openFind(f *Factory, ref string) (*vault.Vault, *secret.Record, error) {
 	return v, r, nil
 }
 
-// recordUse stores the time of this use of the record with id in v, which
-// the caller has reopened for writing.
-func recordUse(v *vault.Vault, id string) error {
-	return v.Update(func(tx *vault.Tx) error {
-		r, err := tx.Find(id)
-		if err != nil {
-			return err
-		}
-		r.LastUsedAt = tx.Now()
-		return tx.Put(r)
-	})
+// recordUse records a use in the audit log of v, which the caller has
+// reopened for writing; the entry's time becomes the API secret's last use.
+func recordUse(v *vault.Vault, e audit.Entry) error {
+	return v.Update(func(tx *vault.Tx) error { return tx.Log(e) })
 }
 
 // noSecretErr is the error for using the client secret of a record that
@@ -258,20 +252,22 @@ func firstKeyLine(s string) string {
 const maxCardFileLen = 64 << 10
 
 // resolveRefs unlocks the vault once (or opens the bundle src names), if
-// there is anything to look up, and returns the value of every reference.
-// An unknown one fails them all. Token references are fetched once every
-// record is found, after the vault's read lock is let go: a token endpoint
-// may take its time.
-func resolveRefs(f *Factory, refs []ref.Ref, src bundleSource) (map[ref.Ref]string, error) {
+// there is anything to look up, and returns the value of every reference
+// and the audit log entries that record their use as action, one per API
+// secret (none for a bundle). An unknown one fails them all. Token
+// references are fetched once every record is found, after the vault's read
+// lock is let go: a token endpoint may take its time.
+func resolveRefs(f *Factory, refs []ref.Ref, src bundleSource, action audit.Action) (map[ref.Ref]string, []audit.Entry, error) {
 	if len(refs) == 0 {
-		return map[ref.Ref]string{}, nil
+		return map[ref.Ref]string{}, nil, nil
 	}
 	var find ref.Finder
 	vaultPath := ""
+	var uses []audit.Entry
 	if src.active() {
 		var err error
 		if find, err = src.finder(f); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	} else {
 		type found struct {
@@ -284,11 +280,14 @@ func resolveRefs(f *Factory, refs []ref.Ref, src bundleSource) (map[ref.Ref]stri
 				if _, ok := recs[r.Record]; !ok {
 					rec, err := tx.Find(r.Record)
 					recs[r.Record] = found{rec, err}
+					if err == nil && !slices.ContainsFunc(uses, func(e audit.Entry) bool { return e.RecordID == rec.ID }) {
+						uses = append(uses, logEntry(action, rec, ""))
+					}
 				}
 			}
 			return nil
 		}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		vaultPath = f.Config().VaultPath
 		find = func(name string) (*secret.Record, error) { return recs[name].r, recs[name].err }
@@ -304,11 +303,11 @@ func resolveRefs(f *Factory, refs []ref.Ref, src bundleSource) (map[ref.Ref]stri
 		}
 		var amb *secret.AmbiguousError
 		if errors.As(err, &amb) {
-			return nil, err
+			return nil, nil, err
 		}
-		return nil, &exitError{class: errNotFound, err: err, hint: hint}
+		return nil, nil, &exitError{class: errNotFound, err: err, hint: hint}
 	}
-	return values, err
+	return values, uses, err
 }
 
 // maxTemplateInput bounds the template read from stdin or a file, and a

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/clipboard"
 	"github.com/mysafe/mysafe/internal/config"
 	"github.com/mysafe/mysafe/internal/display"
@@ -25,6 +25,7 @@ type RevealOptions struct {
 	OSC52      bool
 	ClearAfter string // "" means the clipboard.clear_after setting
 	JSON       bool
+	Version    int // 0: the current version
 	Bundle     bundleSource
 }
 
@@ -65,6 +66,7 @@ give (see docs/teams.md).`,
 	cmd.Flags().BoolVar(&opts.OSC52, "osc52", false, "with --copy, use the terminal's clipboard (OSC 52), e.g. over SSH")
 	cmd.Flags().StringVar(&opts.ClearAfter, "clear-after", "", "with --copy, clear the clipboard after this long (e.g. 45s; 0 = never)")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print every field, client secret included, as one JSON object")
+	cmd.Flags().IntVar(&opts.Version, "version", 0, "reveal an earlier version (see `mysafe history`)")
 	opts.Bundle.addFlags(cmd)
 	cmd.MarkFlagsMutuallyExclusive("json", "field")
 	cmd.MarkFlagsMutuallyExclusive("json", "copy")
@@ -72,14 +74,41 @@ give (see docs/teams.md).`,
 	return cmd
 }
 
-// revealRecord finds the API secret ref names and hands it to use, and
-// records the time of this use in the same transaction once use has
+// revealUse is what a reveal hands over, for its audit log entry.
+type revealUse struct {
+	action  audit.Action
+	field   string // the field's name; empty: every field
+	version int    // an earlier version; 0: the current one
+}
+
+// entry is the audit log entry of the use of r.
+func (u revealUse) entry(r *secret.Record) audit.Entry {
+	detail := u.field
+	if detail == "" {
+		detail = "every field"
+	}
+	if u.version > 0 {
+		detail += fmt.Sprintf(" of version %d", u.version)
+	}
+	return logEntry(u.action, r, detail)
+}
+
+// revealRecord finds the API secret ref names (or its earlier version
+// u.version) and hands it to use, and records the use in the audit log, which
+// is also the API secret's last use, in the same transaction once use has
 // succeeded: a reveal that fails writes nothing. The vault is opened for
 // writing; a vault this user may only read (a read-only mount, a 0400 file
-// in CI) is still revealed, without recording. With a bundle source the
-// record comes from the bundle: no vault is opened and nothing is recorded.
-func revealRecord(f *Factory, ref string, src bundleSource, use func(*secret.Record) error) error {
+// in CI) is still revealed, without recording, and the command says so.
+// With a bundle source the record comes from the bundle: no vault is opened
+// and nothing is recorded.
+func revealRecord(f *Factory, ref string, src bundleSource, u revealUse, use func(*secret.Record) error) error {
+	if u.version < 0 {
+		return usageErr("--version: versions are numbered from 1 (see `mysafe history`)")
+	}
 	if src.active() {
+		if u.version > 0 {
+			return usageErr("--version reads a vault's history; a bundle or team checkout has none")
+		}
 		find, err := src.finder(f)
 		if err != nil {
 			return err
@@ -96,36 +125,40 @@ func revealRecord(f *Factory, ref string, src bundleSource, use func(*secret.Rec
 	}
 	defer v.Close()
 	writable := true
-	if err := v.Reopen(false); errors.Is(err, fs.ErrPermission) {
+	if err := v.Reopen(false); readOnlyVault(err) {
 		writable = false
 		err = v.Reopen(true)
 	}
 	if err != nil {
 		return err
 	}
-	if !writable {
-		if err := v.View(func(tx *vault.Tx) error {
-			r, err := tx.Find(ref)
-			if err != nil {
-				return err
+	// find finds the record and hands over the version asked for.
+	find := func(tx *vault.Tx) (*secret.Record, error) {
+		r, err := tx.Find(ref)
+		if err != nil {
+			return nil, err
+		}
+		shown := r
+		if u.version > 0 {
+			if shown, err = tx.Version(r.ID, u.version); err != nil {
+				return nil, versionErr(err, ref)
 			}
-			return use(r)
-		}); err != nil {
+		}
+		return r, use(shown)
+	}
+	if !writable {
+		if err := v.View(func(tx *vault.Tx) error { _, err := find(tx); return err }); err != nil {
 			return err
 		}
-		f.notice("mysafe: note: the vault is read-only here; last use not recorded")
+		f.notRecorded()
 		return nil
 	}
 	return v.Update(func(tx *vault.Tx) error {
-		r, err := tx.Find(ref)
+		r, err := find(tx)
 		if err != nil {
 			return err
 		}
-		if err := use(r); err != nil {
-			return err
-		}
-		r.LastUsedAt = tx.Now()
-		return tx.Put(r)
+		return tx.Log(u.entry(r))
 	})
 }
 
@@ -157,7 +190,8 @@ func revealRun(o *RevealOptions) error {
 	if o.OSC52 || o.ClearAfter != "" {
 		return usageErr("--osc52 and --clear-after go with --copy")
 	}
-	return revealRecord(o.F, o.Ref, o.Bundle, func(r *secret.Record) error {
+	u := revealUse{action: audit.Reveal, field: field.Name(), version: o.Version}
+	return revealRecord(o.F, o.Ref, o.Bundle, u, func(r *secret.Record) error {
 		value, err := fieldValue(r, field, o.Ref, o.Bundle)
 		if err != nil {
 			return err
@@ -179,7 +213,8 @@ func revealRun(o *RevealOptions) error {
 // revealJSONRun prints the whole record, client secret included, in the
 // shape of `export --format json`'s objects.
 func revealJSONRun(o *RevealOptions) error {
-	return revealRecord(o.F, o.Ref, o.Bundle, func(r *secret.Record) error {
+	u := revealUse{action: audit.Reveal, version: o.Version}
+	return revealRecord(o.F, o.Ref, o.Bundle, u, func(r *secret.Record) error {
 		return writeJSON(o.F.IO.Out, r.ToExport())
 	})
 }
@@ -210,7 +245,8 @@ func copyRun(o *RevealOptions, field secret.Field) error {
 	}
 	var res clipboard.Result
 	var name string
-	err := revealRecord(f, o.Ref, o.Bundle, func(r *secret.Record) error {
+	u := revealUse{action: audit.Copy, field: field.Name(), version: o.Version}
+	err := revealRecord(f, o.Ref, o.Bundle, u, func(r *secret.Record) error {
 		value, err := fieldValue(r, field, o.Ref, o.Bundle)
 		if err != nil {
 			return err

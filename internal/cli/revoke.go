@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/share"
 	"github.com/mysafe/mysafe/internal/vault"
@@ -77,7 +78,10 @@ func revokeRun(o *RevokeOptions) error {
 				}
 				r.Access[i].RevokedAt = tx.Now()
 				who = a.Name
-				return tx.Put(r)
+				if err := tx.Put(r); err != nil {
+					return err
+				}
+				return tx.Log(logEntry(audit.Share, r, "revoked for "+a.Name))
 			}
 		}
 		return &exitError{class: errNotFound, msg: fmt.Sprintf("%s is not shared with %q", describe(r), o.From), hint: "see `mysafe show " + o.Ref + "`"}

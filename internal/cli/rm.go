@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/vault"
 )
@@ -77,7 +78,12 @@ func rmRun(o *RmOptions) error {
 	if err := v.Reopen(false); err != nil {
 		return err
 	}
-	if err := v.Update(func(tx *vault.Tx) error { return tx.Delete(r.ID) }); err != nil {
+	if err := v.Update(func(tx *vault.Tx) error {
+		if err := tx.Delete(r.ID); err != nil {
+			return err
+		}
+		return tx.Log(logEntry(audit.Remove, r, ""))
+	}); err != nil {
 		return err
 	}
 	f.chatter("API secret removed: %s", describe(r))

@@ -35,7 +35,7 @@ func Main(version string) int {
 	// mysafe runs for milliseconds and its heap is small; collecting garbage
 	// less often makes listing a large vault markedly faster.
 	debug.SetGCPercent(400)
-	return MainWith(os.Args[1:], &Factory{IO: term.System(), Getenv: os.Getenv, Now: time.Now, Version: version})
+	return MainWith(os.Args[1:], &Factory{IO: term.System(), Getenv: os.Getenv, Now: time.Now, Hostname: os.Hostname, Version: version})
 }
 
 // interruptGrace is how long a command has, after Ctrl-C, to restore the
@@ -301,6 +301,9 @@ scripts in CI.`,
 		NewCmdTag(f),
 		NewCmdTags(f),
 		NewCmdRm(f),
+		NewCmdHistory(f),
+		NewCmdRestore(f),
+		NewCmdLog(f),
 		NewCmdPasswd(f),
 		NewCmdRotateKeys(f),
 		NewCmdCheck(f),

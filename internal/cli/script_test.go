@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -117,6 +118,7 @@ func TestScript(t *testing.T) {
 			"truncatefile": cmdTruncate,
 			"islink":       cmdIsLink,
 			"rawvault":     cmdRawVault,
+			"rawlog":       cmdRawLog,
 			"killagent":    cmdKillAgent,
 			"stopagent":    cmdStopAgent,
 			"redact":       cmdRedact,
@@ -258,6 +260,52 @@ func cmdRawVault(ts *testscript.TestScript, neg bool, args []string) {
 			return b.Put(key(args[2]), v)
 		}
 		return fmt.Errorf("unknown rawvault action %q", args[0])
+	}))
+}
+
+// rawlog edit|delete|swap|truncate PATH N [M]: change the audit log behind
+// mysafe's back, as someone with write access to the file but no key could:
+// flip a byte of entry N, delete it, swap it with entry M, or delete every
+// entry from N on.
+func cmdRawLog(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: rawlog edit|delete|swap|truncate PATH N [M]")
+	}
+	db, err := bolt.Open(ts.MkAbs(args[1]), 0o600, &bolt.Options{Timeout: time.Second})
+	ts.Check(err)
+	defer db.Close()
+	key := func(s string) []byte {
+		n, err := strconv.ParseUint(s, 10, 64)
+		ts.Check(err)
+		return binary.BigEndian.AppendUint64(nil, n)
+	}
+	ts.Check(db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("log"))
+		if b == nil || b.Get(key(args[2])) == nil {
+			return fmt.Errorf("no audit log entry %s", args[2])
+		}
+		switch args[0] {
+		case "edit":
+			v := bytes.Clone(b.Get(key(args[2])))
+			v[len(v)/2] ^= 0x01
+			return b.Put(key(args[2]), v)
+		case "delete":
+			return b.Delete(key(args[2]))
+		case "swap":
+			k1, k2 := key(args[2]), key(args[3])
+			v1, v2 := bytes.Clone(b.Get(k1)), bytes.Clone(b.Get(k2))
+			b.Put(k1, v2)
+			return b.Put(k2, v1)
+		case "truncate":
+			c := b.Cursor()
+			for k, _ := c.Seek(key(args[2])); k != nil; k, _ = c.Seek(key(args[2])) {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		return fmt.Errorf("unknown rawlog action %q", args[0])
 	}))
 }
 

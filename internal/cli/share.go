@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/share"
 	"github.com/mysafe/mysafe/internal/vault"
@@ -265,6 +266,9 @@ func shareRun(o *ShareOptions) error {
 		}
 		for _, r := range plan.Records {
 			if err := tx.Put(r); err != nil {
+				return err
+			}
+			if err := tx.Log(logEntry(audit.Share, r, "to "+strings.Join(o.To, ", "))); err != nil {
 				return err
 			}
 		}

@@ -15,9 +15,10 @@ import (
 
 // ShowOptions are the inputs of `mysafe show`.
 type ShowOptions struct {
-	F    *Factory
-	Ref  string
-	JSON bool
+	F       *Factory
+	Ref     string
+	JSON    bool
+	Version int // 0: the current version
 }
 
 // NewCmdShow builds `mysafe show`.
@@ -39,19 +40,34 @@ REF is an identifier, an exact name (when only one API secret has it) or an id.`
 		},
 	}
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print a JSON object")
+	cmd.Flags().IntVar(&opts.Version, "version", 0, "show an earlier version (see `mysafe history`)")
 	return cmd
 }
 
 func showRun(o *ShowOptions) error {
+	if o.Version < 0 {
+		return usageErr("--version: versions are numbered from 1 (see `mysafe history`)")
+	}
 	var r *secret.Record
 	if err := o.F.View(func(tx *vault.Tx) (err error) {
-		r, err = tx.Find(o.Ref)
-		return err
+		if r, err = tx.Find(o.Ref); err != nil || o.Version == 0 {
+			return err
+		}
+		cur := r
+		if r, err = tx.Version(cur.ID, o.Version); err != nil {
+			return versionErr(err, o.Ref)
+		}
+		// The last use is the API secret's, not the version's.
+		r.LastUsedAt = cur.LastUsedAt
+		return nil
 	}); err != nil {
 		return err
 	}
 	if o.JSON {
 		return writeJSON(o.F.IO.Out, r.ToJSON())
+	}
+	if o.Version > 0 {
+		fmt.Fprintf(o.F.IO.Out, "%-*s%d\n", len("Your access: "), "Version:", o.Version)
 	}
 	return writeDetails(o.F.IO.Out, r)
 }

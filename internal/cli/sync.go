@@ -11,6 +11,7 @@ import (
 	"filippo.io/age"
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/gitrepo"
 	"github.com/mysafe/mysafe/internal/safefile"
@@ -315,6 +316,7 @@ func importFiles(tx *vault.Tx, st *team.State, dir string, files []string, resol
 			rep.Conflicts = append(rep.Conflicts, syncRefused{File: p, Reason: out.Err.Error()})
 			conflicts[rf.UID] = true
 		case team.Import:
+			tx.SetChange(vault.Change{By: out.Sender, Note: "team sync"})
 			for _, s := range out.Plan.Steps {
 				rep.Imported = append(rep.Imported, syncImport{File: p, Name: s.Name, Action: importWord(s.Action), Reason: s.Reason, From: out.Sender})
 				if s.Action != share.ActionAdd && s.Action != share.ActionUpdate {
@@ -325,6 +327,9 @@ func importFiles(tx *vault.Tx, st *team.State, dir string, files []string, resol
 				}
 				if err := tx.Put(s.Record); err != nil {
 					return nil, withHint(errConflict, fmt.Errorf("%s: %w", display.Safe(s.Name), err), "nothing was imported")
+				}
+				if err := tx.Log(logEntry(audit.Import, s.Record, "from the team repository, signed by "+out.Sender)); err != nil {
+					return nil, err
 				}
 			}
 			st.Accept(rf.UID, rf.Revision)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/vault"
 )
@@ -66,7 +67,10 @@ func tagRun(o *TagOptions) error {
 		}
 		r.Tags = tags
 		touch(r, tx)
-		return tx.Put(r)
+		if err := tx.Put(r); err != nil {
+			return err
+		}
+		return tx.Log(logEntry(audit.Tag, r, strings.Join(r.Tags, ",")))
 	})
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/share"
 	"github.com/mysafe/mysafe/internal/vault"
@@ -78,6 +79,9 @@ func teamShareRun(o *ShareOptions) error {
 		}
 		for _, r := range plan.Records {
 			if err := tx.Put(r); err != nil {
+				return err
+			}
+			if err := tx.Log(logEntry(audit.Share, r, "to the team")); err != nil {
 				return err
 			}
 			st.Share(r.UID)

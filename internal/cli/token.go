@@ -3,13 +3,13 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mysafe/mysafe/internal/agent"
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/config"
 	"github.com/mysafe/mysafe/internal/oauth"
 	"github.com/mysafe/mysafe/internal/ref"
@@ -138,13 +138,13 @@ func tokenRun(o *TokenOptions) error {
 	}
 	// The last use is recorded like reveal's, once the token is out: a
 	// vault this user may only read is used without recording.
-	if err := v.Reopen(false); errors.Is(err, fs.ErrPermission) {
-		f.notice("mysafe: note: the vault is read-only here; last use not recorded")
+	if err := v.Reopen(false); readOnlyVault(err) {
+		f.notRecorded()
 		return nil
 	} else if err != nil {
 		return err
 	}
-	return recordUse(v, r.ID)
+	return recordUse(v, logEntry(audit.Token, r, ""))
 }
 
 // tokenTimeout is how long a grant may take: flag when given (--timeout),

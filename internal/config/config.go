@@ -31,6 +31,7 @@ type Config struct {
 	ImportMaxSize       int64         // import.max_size: largest file import reads, in bytes
 	SharedFiles         bool          // allow_shared_files: accept a vault or unlock file others can read or another user owns
 	TokenTimeout        time.Duration // token.timeout: how long `mysafe token` waits for the endpoint; 0 means its default
+	HistoryMaxVersions  int           // history.max_versions: earlier versions kept per API secret
 	ConfigFile          string        // the file that was read, if any
 	// UnknownKeys are the keys of the config file that are no setting
 	// (a typo, or a setting of another version), sorted. They are ignored;
@@ -41,7 +42,7 @@ type Config struct {
 // Keys lists every setting, as written in the config file. Each can also be
 // set with its environment variable (EnvName).
 func Keys() []string {
-	return []string{"vault", "clipboard.clear_after", "no_input", "identity_file", "lock_timeout", "import.max_size", "allow_shared_files", "token.timeout"}
+	return []string{"vault", "clipboard.clear_after", "no_input", "identity_file", "lock_timeout", "import.max_size", "allow_shared_files", "token.timeout", "history.max_versions"}
 }
 
 // Defaults for settings that have one.
@@ -49,6 +50,10 @@ const (
 	DefaultClearAfter    = 45 * time.Second
 	DefaultLockTimeout   = 10 * time.Second
 	DefaultImportMaxSize = 64 << 20
+	DefaultMaxVersions   = 10
+	// MaxMaxVersions bounds history.max_versions: each kept version is a
+	// sealed copy of the API secret in the vault file.
+	MaxMaxVersions = 1000
 )
 
 // maxConfigFileLen bounds the config file: a few settings need a few
@@ -110,6 +115,7 @@ func Load(flags *pflag.FlagSet, env Env) (*Config, error) {
 	v.SetDefault("lock_timeout", DefaultLockTimeout.String())
 	v.SetDefault("import.max_size", "64MiB")
 	v.SetDefault("allow_shared_files", false)
+	v.SetDefault("history.max_versions", strconv.Itoa(DefaultMaxVersions))
 
 	flagOf := map[string]string{"vault": "vault", "no_input": "no-input"}
 	for key, flag := range flagOf {
@@ -198,6 +204,10 @@ func Load(flags *pflag.FlagSet, env Env) (*Config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("token.timeout: %v", err)
 		}
+	}
+	mv := strings.TrimSpace(v.GetString("history.max_versions"))
+	if c.HistoryMaxVersions, err = strconv.Atoi(mv); err != nil || c.HistoryMaxVersions < 0 || c.HistoryMaxVersions > MaxMaxVersions {
+		return nil, fmt.Errorf("history.max_versions: %q is not a number from 0 to %d", mv, MaxMaxVersions)
 	}
 	return c, nil
 }

@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/secret"
 )
 
@@ -140,18 +143,75 @@ func BenchmarkAddWrites100k(b *testing.B) {
 	if err := v.UnlockWithPassphrase(pass); err != nil {
 		b.Fatal(err)
 	}
-	var total int64
+	// Adds alternate: the record alone, and the record with its audit log
+	// entry, as `mysafe add` writes it.
+	var total, logged [2]int64
 	b.ResetTimer()
+	i := 0
 	for b.Loop() {
 		before := writtenBytes()
 		err := v.Update(func(tx *Tx) error {
-			return tx.Put(&secret.Record{Name: "new-" + secret.NewID(), URL: "https://x.example", ClientID: "c",
-				Identifier: secret.NewID(), ClientSecret: secret.NewValue("a new client secret of forty characters.")})
+			r := &secret.Record{Name: "new-" + secret.NewID(), URL: "https://x.example", ClientID: "c",
+				Identifier: secret.NewID(), ClientSecret: secret.NewValue("a new client secret of forty characters.")}
+			if err := tx.Put(r); err != nil || i%2 == 0 {
+				return err
+			}
+			return tx.Log(audit.Entry{Action: audit.Add, RecordID: r.ID, Name: r.Name, Identifier: r.Identifier,
+				Actor: audit.Actor{User: "someone", Host: "a-host.example.com"}})
 		})
 		if err != nil {
 			b.Fatal(err)
 		}
-		total += writtenBytes() - before
+		total[i%2] += writtenBytes() - before
+		logged[i%2]++
+		i++
 	}
-	b.ReportMetric(float64(total)/float64(b.N), "bytes-written/add")
+	b.ReportMetric(float64(total[0])/float64(max(logged[0], 1)), "bytes-written/add")
+	b.ReportMetric(float64(total[1])/float64(max(logged[1], 1)), "bytes-written/add+log")
+}
+
+// BenchmarkLogAppend appends one audit log entry (a reveal: the entry and
+// the record's last use) to logs of different lengths, and reports the
+// bytes each append writes to the file and the log's size in the file per
+// entry: appending does not depend on the log's length.
+func BenchmarkLogAppend(b *testing.B) {
+	for _, n := range []int{0, 10000, 100000} {
+		b.Run(fmt.Sprintf("entries=%d", n), func(b *testing.B) {
+			v, _ := newVault(b)
+			defer v.Close()
+			r := rec("payments", "pay")
+			add(b, v, r)
+			e := audit.Entry{Action: audit.Reveal, RecordID: r.ID, Name: r.Name, Identifier: r.Identifier, Detail: "client-secret",
+				Actor: audit.Actor{User: "someone", Host: "a-host.example.com", Job: "github:1234567890/1"}}
+			if n > 0 {
+				err := v.Update(func(tx *Tx) error {
+					for range n {
+						if err := tx.Log(e); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			var written int64
+			b.ResetTimer()
+			for b.Loop() {
+				before := writtenBytes()
+				if err := v.Update(func(tx *Tx) error { return tx.Log(e) }); err != nil {
+					b.Fatal(err)
+				}
+				written += writtenBytes() - before
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(written)/float64(b.N), "bytes-written/append")
+			v.db.View(func(btx *bolt.Tx) error {
+				st := btx.Bucket(bucketLog).Stats()
+				b.ReportMetric(float64(st.LeafInuse+st.BranchInuse)/float64(st.KeyN), "file-bytes/entry")
+				return nil
+			})
+		})
+	}
 }

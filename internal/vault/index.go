@@ -225,18 +225,27 @@ func unmarshalMid(b []byte) (*mid, error) {
 // root is the top of the tree. Its generation grows by one with every
 // commit; binding is a hash of the sealed identity, the wrapped data key,
 // the vault id and the public keys, so none of them can be exchanged for
-// another version's.
+// another version's. logCount and logHead are the number of audit log
+// entries and the chain hash of the last one (see log.go).
 type root struct {
 	generation uint64
 	records    uint64
 	binding    [sha256.Size]byte
 	mids       [numMids]tag
+	logCount   uint64
+	logHead    [sha256.Size]byte
 }
 
-const rootVersion = 2
+// Root versions: 2 has no audit log (read as an empty one), 3 has one.
+const (
+	rootVersion2 = 2
+	rootVersion  = 3
+	rootLen2     = 1 + 16 + sha256.Size + numMids*tagLen
+	rootLen      = rootLen2 + 8 + sha256.Size
+)
 
 func (r *root) marshal() []byte {
-	b := make([]byte, 0, 1+16+sha256.Size+numMids*tagLen)
+	b := make([]byte, 0, rootLen)
 	b = append(b, rootVersion)
 	b = binary.BigEndian.AppendUint64(b, r.generation)
 	b = binary.BigEndian.AppendUint64(b, r.records)
@@ -244,11 +253,12 @@ func (r *root) marshal() []byte {
 	for _, t := range r.mids {
 		b = append(b, t[:]...)
 	}
-	return b
+	b = binary.BigEndian.AppendUint64(b, r.logCount)
+	return append(b, r.logHead[:]...)
 }
 
 func unmarshalRoot(b []byte) (*root, error) {
-	if len(b) != 1+16+sha256.Size+numMids*tagLen || b[0] != rootVersion {
+	if !(len(b) == rootLen2 && b[0] == rootVersion2) && !(len(b) == rootLen && b[0] == rootVersion) {
 		return nil, errIndex
 	}
 	r := &root{generation: binary.BigEndian.Uint64(b[1:]), records: binary.BigEndian.Uint64(b[9:])}
@@ -256,6 +266,10 @@ func unmarshalRoot(b []byte) (*root, error) {
 	p := 17 + sha256.Size
 	for i := range r.mids {
 		copy(r.mids[i][:], b[p+i*tagLen:])
+	}
+	if b[0] == rootVersion {
+		r.logCount = binary.BigEndian.Uint64(b[rootLen2:])
+		copy(r.logHead[:], b[rootLen2+8:])
 	}
 	return r, nil
 }

@@ -24,7 +24,9 @@ type keys struct {
 	index   sealer // index leaves and middle pages
 	blobs   sealer // named blobs (profile, contacts, ...)
 	root    sealer // the root
+	log     sealer // audit log entries
 	lookup  []byte // HMAC key of the lookup hints
+	chain   []byte // HMAC key of the audit log's hash chain
 }
 
 // sealer is one purpose's AEAD.
@@ -44,6 +46,8 @@ const (
 	labelBlobs   = "mysafe v2 blobs"
 	labelRoot    = "mysafe v2 root"
 	labelLookup  = "mysafe v2 lookup"
+	labelLog     = "mysafe v2 log"
+	labelChain   = "mysafe v2 log chain"
 )
 
 // deriveKeys mixes the age-protected data key with the identity itself, so
@@ -58,7 +62,7 @@ func deriveKeys(vaultID, dataKey []byte, identity string) (*keys, error) {
 	for _, p := range []struct {
 		s     *sealer
 		label string
-	}{{&k.records, labelRecords}, {&k.index, labelIndex}, {&k.blobs, labelBlobs}, {&k.root, labelRoot}} {
+	}{{&k.records, labelRecords}, {&k.index, labelIndex}, {&k.blobs, labelBlobs}, {&k.root, labelRoot}, {&k.log, labelLog}} {
 		key, err := hkdf.Expand(sha256.New, prk, p.label, chacha20poly1305.KeySize)
 		if err != nil {
 			return nil, err
@@ -70,6 +74,9 @@ func deriveKeys(vaultID, dataKey []byte, identity string) (*keys, error) {
 		*p.s = sealer{aead: aead, vaultID: vaultID}
 	}
 	if k.lookup, err = hkdf.Expand(sha256.New, prk, labelLookup, 32); err != nil {
+		return nil, err
+	}
+	if k.chain, err = hkdf.Expand(sha256.New, prk, labelChain, 32); err != nil {
 		return nil, err
 	}
 	return k, nil

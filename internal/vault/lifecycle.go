@@ -7,6 +7,10 @@ import (
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/mysafe/mysafe/internal/audit"
+	"github.com/mysafe/mysafe/internal/secret"
 )
 
 // ChangePassphrase reseals the vault identity with a new passphrase. The
@@ -29,8 +33,10 @@ func (v *Vault) ChangePassphrase(passphrase []byte, workFactor int) error {
 		if err := tx.loadRoot(); err != nil {
 			return err
 		}
-		tx.dirty = true
-		return tx.btx.Bucket(bucketMeta).Put(keyIdentity, sealed)
+		if err := tx.btx.Bucket(bucketMeta).Put(keyIdentity, sealed); err != nil {
+			return err
+		}
+		return tx.Log(audit.Entry{Action: audit.Passwd})
 	})
 }
 
@@ -56,7 +62,7 @@ func (v *Vault) RotateKeys(passphrase []byte, workFactor int) error {
 		}
 	}
 	oldKeys, oldID, oldWrapped := v.keys, v.identity, v.dataKey
-	gen, err := v.reseal(ks, nil)
+	gen, err := v.reseal(ks, func(tx *Tx) error { return tx.Log(audit.Entry{Action: audit.RotateKeys}) })
 	if err != nil {
 		v.keys, v.identity, v.dataKey = oldKeys, oldID, oldWrapped
 		return err
@@ -92,8 +98,19 @@ func (v *Vault) reseal(ks *keySet, then func(*Tx) error) (uint64, error) {
 				return err
 			}
 		}
-		for _, b := range [][]byte{bucketRecords, bucketSecrets, bucketIndex, bucketData} {
-			if err := btx.DeleteBucket(b); err != nil {
+		versions, err := tx.allVersions(recs)
+		if err != nil {
+			return err
+		}
+		var entries []audit.Entry
+		if err := tx.Entries(audit.Filter{}, func(e *audit.Entry) error {
+			entries = append(entries, *e)
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, b := range [][]byte{bucketRecords, bucketSecrets, bucketIndex, bucketData, bucketVersions, bucketLog} {
+			if err := btx.DeleteBucket(b); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
 				return err
 			}
 		}
@@ -118,6 +135,11 @@ func (v *Vault) reseal(ks *keySet, then func(*Tx) error) (uint64, error) {
 				return err
 			}
 		}
+		if err := tx.restoreVersions(versions); err != nil {
+			return err
+		}
+		// The log is chained again under the new key, entries unchanged.
+		tx.logged = entries
 		tx.dirty = true
 		if then != nil {
 			return then(tx)
@@ -228,6 +250,7 @@ func checkTree(tx *Tx, rep *CheckReport, problem func(string, ...any)) {
 		return nil
 	})
 	hints := map[byte]map[string][]string{kindIdent: {}, kindName: {}}
+	versionKeys := map[string]bool{} // every key the versions bucket should hold
 	var records uint64
 	for n := range numLeaves {
 		l := tx.leaves[n]
@@ -248,6 +271,7 @@ func checkTree(tx *Tx, rep *CheckReport, problem func(string, ...any)) {
 					continue
 				}
 				rep.Records++
+				checkVersions(tx, e.key, e.val, r, versionKeys, problem)
 				hints[kindName][tx.nameHint(r.Name)] = append(hints[kindName][tx.nameHint(r.Name)], e.key)
 				if r.Identifier != "" {
 					h := tx.identHint(r.Identifier)
@@ -287,6 +311,15 @@ func checkTree(tx *Tx, rep *CheckReport, problem func(string, ...any)) {
 	if records != tx.root.records {
 		problem("the root counts %d records, the index lists %d", tx.root.records, records)
 	}
+	if b := tx.btx.Bucket(bucketVersions); b != nil {
+		b.ForEach(func(k, _ []byte) error {
+			if !versionKeys[string(k)] {
+				problem("a version of record %x was added behind mysafe's back", k[:min(len(k), idLen)])
+			}
+			return nil
+		})
+	}
+	tx.walkLog(problem, func(*audit.Entry) error { return nil })
 	for _, b := range []struct {
 		bucket []byte
 		kind   byte
@@ -321,4 +354,24 @@ func (v *Vault) Backup(path string) error {
 		return fmt.Errorf("%w: %s already exists", ErrConflict, path)
 	}
 	return v.copyTo(path)
+}
+
+// checkVersions checks a record's history and every version it keeps, and
+// notes their keys in keys.
+func checkVersions(tx *Tx, key, ev string, r *secret.Record, keys map[string]bool, problem func(string, ...any)) {
+	if histTag(ev).zero() {
+		return
+	}
+	keys[key] = true
+	h, err := tx.history(key, ev, r)
+	if err != nil {
+		problem("%v", err)
+		return
+	}
+	for _, e := range h.Versions[:len(h.Versions)-1] {
+		keys[string(versionKey(key, e.N))] = true
+		if _, err := tx.Version(r.ID, int(e.N)); err != nil {
+			problem("%v", err)
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/secret"
 )
 
@@ -39,6 +40,8 @@ type Tx struct {
 	// the pages a transaction changes as sorted in-memory nodes, and
 	// inserting 100,000 random keys into one of them costs O(n^2).
 	pending map[string]map[string][]byte
+	change  Change        // who makes this transaction's changes to records
+	logged  []audit.Entry // audit log entries to append at the commit
 }
 
 func newTx(v *Vault, btx *bolt.Tx, k *keys) *Tx {
@@ -52,7 +55,13 @@ func (tx *Tx) get(bucket, key []byte) []byte {
 	if v, ok := tx.pending[string(bucket)][string(key)]; ok {
 		return v
 	}
-	return tx.btx.Bucket(bucket).Get(key)
+	b := tx.btx.Bucket(bucket)
+	if b == nil {
+		// The versions and log buckets of a vault written before they
+		// existed are made by its first write.
+		return nil
+	}
+	return b.Get(key)
 }
 
 // put and del queue a write to the records or secrets bucket.
@@ -70,7 +79,10 @@ func (tx *Tx) del(bucket, key []byte) { tx.put(bucket, key, nil) }
 // flush writes the pending writes to bbolt, in key order.
 func (tx *Tx) flush() error {
 	for name, m := range tx.pending {
-		b := tx.btx.Bucket([]byte(name))
+		b, err := tx.btx.CreateBucketIfNotExists([]byte(name))
+		if err != nil {
+			return err
+		}
 		keys := make([]string, 0, len(m))
 		for k := range m {
 			keys = append(keys, k)
@@ -296,9 +308,11 @@ func (tx *Tx) setEntry(kind byte, key, val string) error {
 	return nil
 }
 
-// recordTags splits a record entry's value into the tags of its parts.
+// recordTags splits a record entry's value into the tags of its metadata
+// and its client secret (a third tag, of its history, follows when it has
+// one: see histTag).
 func recordTags(val string) (meta, sec tag, ok bool) {
-	if len(val) != 2*tagLen {
+	if len(val) != 2*tagLen && (len(val) != 3*tagLen || histTag(val).zero()) {
 		return meta, sec, false
 	}
 	copy(meta[:], val)
@@ -614,13 +628,30 @@ func (tx *Tx) Put(r *secret.Record) error {
 	clear(pt)
 	tx.put(bucketRecords, keyb, sealedMeta)
 	_, secTag, _ := recordTags(ev)
+	ht := histTag(ev)
+	if exists {
+		// A change of content keeps the version it replaces, client
+		// secret included.
+		// (Without its client secret, r keeps the stored one: both are
+		// empty here, so the secret does not count as changed.)
+		changed := r.ChangedFields(old)
+		if len(changed) > 0 {
+			if keepSecret {
+				if err := tx.openSecret(old, ev); err != nil {
+					return err
+				}
+			}
+			if ht, err = tx.keepVersion(key, ev, old, r, changed); err != nil {
+				return err
+			}
+		}
+	}
 	if !exists || (!keepSecret && !old.ClientSecret.Equal(r.ClientSecret)) {
 		sealedSec := tx.k.records.seal(bucketSecrets, keyb, pad(r.ClientSecret.Bytes()))
 		tx.put(bucketSecrets, keyb, sealedSec)
 		secTag = tagOf(sealedSec)
 	}
-	mt := tagOf(sealedMeta)
-	if err := tx.setEntry(kindRecord, key, string(mt[:])+string(secTag[:])); err != nil {
+	if err := tx.setEntry(kindRecord, key, entryValue(tagOf(sealedMeta), secTag, ht)); err != nil {
 		return err
 	}
 
@@ -697,6 +728,9 @@ func (tx *Tx) Delete(id string) error {
 	if err != nil {
 		return err
 	}
+	if err := tx.deleteHistory(key, ev, old); err != nil {
+		return err
+	}
 	tx.del(bucketRecords, keyb)
 	tx.del(bucketSecrets, keyb)
 	if err := tx.setEntry(kindRecord, key, ""); err != nil {
@@ -757,6 +791,9 @@ func (tx *Tx) finish() error {
 			return err
 		}
 		tx.root.mids[n] = tagOf(sealed)
+	}
+	if err := tx.appendLog(); err != nil {
+		return err
 	}
 	return tx.sealRoot()
 }

@@ -41,6 +41,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/safefile"
 )
 
@@ -85,11 +86,13 @@ const (
 )
 
 var (
-	bucketMeta    = []byte("meta")
-	bucketRecords = []byte("records")
-	bucketSecrets = []byte("secrets")
-	bucketIndex   = []byte("index")
-	bucketData    = []byte("data")
+	bucketMeta     = []byte("meta")
+	bucketRecords  = []byte("records")
+	bucketSecrets  = []byte("secrets")
+	bucketIndex    = []byte("index")
+	bucketData     = []byte("data")
+	bucketVersions = []byte("versions")
+	bucketLog      = []byte("log")
 
 	keyFormat     = []byte("format")
 	keyVaultID    = []byte("vault_id")
@@ -146,6 +149,9 @@ type Vault struct {
 	vaultID  []byte
 	seen     uint64 // highest generation seen, from the state directory
 	oldCopy  string // the format-1 file kept by an upgrade in this process
+
+	maxVersions int         // see Options.MaxVersions
+	actor       audit.Actor // who acts, for the audit log
 }
 
 // Options configure Create and Open.
@@ -160,6 +166,11 @@ type Options struct {
 	// another user owns, for a vault shared read-only on purpose (see
 	// safefile.CheckPrivate). A file others can write is refused anyway.
 	SharedFile bool
+	// MaxVersions is how many earlier versions of each record are kept;
+	// 0 means DefaultMaxVersions, a negative number keeps none.
+	MaxVersions int
+	// Actor is who acts, as the audit log records it.
+	Actor audit.Actor
 }
 
 // CreateOptions configure a new vault.
@@ -249,7 +260,8 @@ func Create(path string, o CreateOptions) (v *Vault, err error) {
 	if err != nil {
 		return nil, err
 	}
-	v = &Vault{db: db, path: path, now: o.Now, lockTimeout: o.LockTimeout, stateDir: o.StateDir, format: formatV2}
+	v = &Vault{db: db, path: path, now: o.Now, lockTimeout: o.LockTimeout, stateDir: o.StateDir, format: formatV2,
+		maxVersions: o.MaxVersions, actor: o.Actor}
 	ks, err := newKeySet(o.Passphrase, o.ScryptWorkFactor)
 	if err != nil {
 		return v, err
@@ -286,7 +298,7 @@ func Create(path string, o CreateOptions) (v *Vault, err error) {
 }
 
 func createBuckets(btx *bolt.Tx) error {
-	for _, b := range [][]byte{bucketRecords, bucketSecrets, bucketIndex, bucketData} {
+	for _, b := range [][]byte{bucketRecords, bucketSecrets, bucketIndex, bucketData, bucketVersions, bucketLog} {
 		if _, err := btx.CreateBucket(b); err != nil {
 			return err
 		}
@@ -366,7 +378,8 @@ func Open(path string, o Options) (*Vault, error) {
 	if err := safefile.CheckPrivate(path, fi, o.SharedFile); err != nil {
 		return nil, fmt.Errorf("vault %w", err)
 	}
-	v := &Vault{path: path, readOnly: o.ReadOnly, now: o.Now, lockTimeout: o.LockTimeout, stateDir: o.StateDir}
+	v := &Vault{path: path, readOnly: o.ReadOnly, now: o.Now, lockTimeout: o.LockTimeout, stateDir: o.StateDir,
+		maxVersions: o.MaxVersions, actor: o.Actor}
 	if err := v.open(o.ReadOnly); err != nil {
 		return nil, err
 	}

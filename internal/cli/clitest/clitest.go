@@ -15,11 +15,12 @@ import (
 const WorkFactor = 10
 
 // Factory is the real process with test-only changes: a low scrypt work
-// factor, a short lock timeout, and a fixed clock when MYSAFE_TEST_NOW is
-// set (RFC 3339), so golden output is stable. None of them exists in the
-// mysafe binary.
+// factor, a short lock timeout, the host name "testhost" in the audit log,
+// and a fixed clock when MYSAFE_TEST_NOW is set (RFC 3339), so golden
+// output is stable. None of them exists in the mysafe binary.
 func Factory() *cli.Factory {
 	f := &cli.Factory{IO: term.System(), Getenv: os.Getenv, Now: time.Now, Version: "test",
+		Hostname:         func() (string, error) { return "testhost", nil },
 		ScryptWorkFactor: WorkFactor, LockTimeout: 300 * time.Millisecond}
 	if s := os.Getenv("MYSAFE_TEST_NOW"); s != "" {
 		t, err := time.Parse(time.RFC3339, s)
