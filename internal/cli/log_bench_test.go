@@ -69,7 +69,10 @@ func BenchmarkProcessRevealLog(b *testing.B) {
 			strings.HasPrefix(s, "XDG_")
 	})
 	base = append(base, "HOME="+dir, "MYSAFE_CONFIG="+cfg)
-	logged, unlogged := append(slices.Clone(base), "MYSAFE_VAULT="+rw), append(slices.Clone(base), "MYSAFE_VAULT="+ro)
+	// Each copy has a rollback guard of its own: the writable copy moves on
+	// from the generation both started at.
+	logged := append(slices.Clone(base), "MYSAFE_VAULT="+rw, "XDG_STATE_HOME="+filepath.Join(dir, "state-rw"))
+	unlogged := append(slices.Clone(base), "MYSAFE_VAULT="+ro, "XDG_STATE_HOME="+filepath.Join(dir, "state-ro"))
 	timed := func(env []string, a []string, wantNote bool) time.Duration {
 		cmd := exec.Command(bin, a...)
 		cmd.Env = env
