@@ -189,6 +189,6 @@ func historyPruneRun(o *HistoryPruneOptions) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(f.IO.Out, "%s: erased %d earlier version(s)\n", describe(r), n)
+	f.chatter("%s: erased %d earlier version(s)", describe(r), n)
 	return nil
 }

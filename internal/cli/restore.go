@@ -78,9 +78,9 @@ func restoreRun(o *RestoreOptions) error {
 		return conflictHint(err)
 	}
 	if made == 0 {
-		fmt.Fprintf(o.F.IO.Out, "%s already has the content of version %d: nothing restored\n", describe(r), o.Version)
+		o.F.notice("mysafe: note: %s already has the content of version %d: nothing restored", describe(r), o.Version)
 		return nil
 	}
-	fmt.Fprintf(o.F.IO.Out, "API secret restored: %s, version %d as version %d\n", describe(r), o.Version, made)
+	o.F.chatter("API secret restored: %s, version %d as version %d", describe(r), o.Version, made)
 	return nil
 }
