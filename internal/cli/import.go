@@ -130,6 +130,16 @@ func readInput(f *Factory, name string, max int64) ([]byte, error) {
 	return b, err
 }
 
+// readKeyInput reads a key file a flag names, up to 1 MiB: "-" is stdin,
+// anything else follows the rule of every other key file (openInputFile),
+// so a FIFO with no writer is refused instead of waited on.
+func readKeyInput(f *Factory, name, what string) ([]byte, error) {
+	if name == "-" {
+		return readInput(f, name, 1<<20)
+	}
+	return readInputFile(name, what, 1<<20)
+}
+
 // Own formats of mysafe, beside the importer's.
 const (
 	formatJSON   = "json"
@@ -263,7 +273,7 @@ func (o *ImportOptions) importerOptions(f importer.Format) (importer.Options, er
 	io := o.F.IO
 	opts := importer.Options{URL: o.URL, ClientID: o.ClientID, Decrypt: importer.GPGDecrypt}
 	if o.KDBXKeyFile != "" {
-		b, err := readInput(o.F, o.KDBXKeyFile, 1<<20)
+		b, err := readKeyInput(o.F, o.KDBXKeyFile, "--kdbx-key-file")
 		if err != nil {
 			return opts, err
 		}
@@ -287,7 +297,7 @@ func (o *ImportOptions) importerOptions(f importer.Format) (importer.Options, er
 		return o.F.Prompter.Secret("Password for " + o.File + ": ")
 	}
 	if o.AgeIdentity != "" {
-		b, err := readInput(o.F, o.AgeIdentity, 1<<20)
+		b, err := readKeyInput(o.F, o.AgeIdentity, "--age-identity")
 		if err != nil {
 			return opts, err
 		}

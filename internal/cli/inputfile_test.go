@@ -69,6 +69,8 @@ func TestInputFilesThatNeverEnd(t *testing.T) {
 		{"contact card FIFO", []string{"contact", "add", "bob", "-F", fifo}, "card or key file: " + fifo + " is not a regular file (a FIFO or pipe)"},
 		{"new passphrase FIFO", []string{"passwd", "--new-passphrase-file", fifo}, "new passphrase file: " + fifo + " is not a regular file (a FIFO or pipe)"},
 		{"KeePass password FIFO", []string{"import", "--kdbx-password-file", fifo, kdbx}, "password file: " + fifo + " is not a regular file (a FIFO or pipe)"},
+		{"KeePass key file FIFO", []string{"import", "--kdbx-key-file", fifo, kdbx}, "--kdbx-key-file: " + fifo + " is not a regular file (a FIFO or pipe)"},
+		{"age identity FIFO", []string{"import", "--age-identity", fifo, kdbx}, "--age-identity: " + fifo + " is not a regular file (a FIFO or pipe)"},
 		{"bundle FIFO", []string{"reveal", "--bundle", fifo, "--signer", card, "x"}, "--bundle: " + fifo + " is not a regular file (a FIFO or pipe)"},
 		{"env file /dev/zero", []string{"exec", "--env-file", "/dev/zero", "--", "true"}, "--env-file: /dev/zero is not a regular file (a device)"},
 		{"template FIFO", []string{"inject", "--input", fifo}, "--input: " + fifo + " is not a regular file (a FIFO or pipe)"},
