@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -138,15 +139,17 @@ could open: rotate those secrets at the API provider.`,
 			return teamRemoveMemberRun(f, args[0])
 		},
 	}
+	var membersJSON bool
 	members := &cobra.Command{
 		Use:     "members",
 		Short:   "List the team's members as this vault pinned them",
-		Example: "  mysafe team members",
+		Example: "  mysafe team members\n  mysafe team members --json",
 		Args:    exactArgs(0, "no arguments"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return teamMembersRun(f)
+			return teamMembersRun(f, membersJSON)
 		},
 	}
+	members.Flags().BoolVar(&membersJSON, "json", false, "print a JSON object")
 	cmd.AddCommand(newInit(false), newInit(true), add, rm, members)
 	return cmd
 }
@@ -392,7 +395,15 @@ func teamRemoveMemberRun(f *Factory, name string) error {
 	return nil
 }
 
-func teamMembersRun(f *Factory) error {
+// teamMemberJSON is one member in `team members --json`.
+type teamMemberJSON struct {
+	Name        string     `json:"name"`
+	Fingerprint string     `json:"fingerprint"`
+	PinnedAt    time.Time  `json:"pinned_at"`
+	RemovedAt   *time.Time `json:"removed_at,omitempty"`
+}
+
+func teamMembersRun(f *Factory, asJSON bool) error {
 	var st *team.State
 	var self string
 	err := f.View(func(tx *vault.Tx) error {
@@ -408,6 +419,25 @@ func teamMembersRun(f *Factory) error {
 	})
 	if err != nil {
 		return err
+	}
+	if asJSON {
+		out := struct {
+			Remote  string           `json:"remote"`
+			You     string           `json:"you"`
+			Members []teamMemberJSON `json:"members"`
+		}{Remote: st.Remote, You: self, Members: []teamMemberJSON{}}
+		for _, m := range st.Members {
+			j := teamMemberJSON{Name: m.Name, Fingerprint: "(damaged)", PinnedAt: m.AddedAt.UTC()}
+			if c, err := team.PinnedContact(m.Name, m.Pinned, m.AddedAt); err == nil {
+				j.Fingerprint = team.Fingerprint(c)
+			}
+			if m.Removed() {
+				at := m.RemovedAt.UTC()
+				j.RemovedAt = &at
+			}
+			out.Members = append(out.Members, j)
+		}
+		return writeJSON(f.IO.Out, out)
 	}
 	fmt.Fprintf(f.IO.Out, "Team repository: %s\n", display.Safe(st.Remote))
 	fmt.Fprintf(f.IO.Out, "%-20s %s\n", display.Safe(self), "(you)")
