@@ -103,7 +103,13 @@ func revealRecord(f *Factory, ref string, src bundleSource, use func(*secret.Rec
 	if err != nil {
 		return err
 	}
-	if !writable {
+	// A vault that may not be written while the rollback guard cannot
+	// record its generation is still revealed, without recording the use.
+	var noRecord error
+	if writable {
+		noRecord = v.CanRecord()
+	}
+	if !writable || noRecord != nil {
 		if err := v.View(func(tx *vault.Tx) error {
 			r, err := tx.Find(ref)
 			if err != nil {
@@ -113,7 +119,11 @@ func revealRecord(f *Factory, ref string, src bundleSource, use func(*secret.Rec
 		}); err != nil {
 			return err
 		}
-		f.notice("mysafe: note: the vault is read-only here; last use not recorded")
+		if noRecord != nil {
+			f.warnState("last use not recorded", noRecord)
+		} else {
+			f.notice("mysafe: note: the vault is read-only here; last use not recorded")
+		}
 		return nil
 	}
 	return v.Update(func(tx *vault.Tx) error {

@@ -55,6 +55,9 @@ func (v *Vault) RotateKeys(passphrase []byte, workFactor int) error {
 			return err
 		}
 	}
+	if err := v.canRecord(); err != nil {
+		return err
+	}
 	oldKeys, oldID, oldWrapped := v.keys, v.identity, v.dataKey
 	gen, err := v.reseal(ks, nil)
 	if err != nil {
@@ -179,14 +182,14 @@ func (v *Vault) Check(acceptRollback bool) (*CheckReport, error) {
 	if rep.Generation < v.seen {
 		if acceptRollback && len(rep.Problems) == 0 {
 			if err := updateGeneration(v.stateDir, v.vaultID, func(uint64) uint64 { return rep.Generation }); err != nil {
-				return nil, err
+				return nil, refused(err)
 			}
 			v.seen, rep.Accepted = rep.Generation, true
 		} else {
 			problem("%v", &RollbackError{Path: v.path, Found: rep.Generation, Seen: v.seen})
 		}
-	} else if err := v.remember(rep.Generation); err != nil {
-		return nil, err
+	} else {
+		v.rememberRead(rep.Generation)
 	}
 	if len(rep.Problems) == 0 {
 		old := v.path + OldCopySuffix

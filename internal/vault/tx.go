@@ -113,7 +113,8 @@ func (v *Vault) View(fn func(*Tx) error) error {
 	if err != nil {
 		return err
 	}
-	return v.remember(seen)
+	v.rememberRead(seen)
+	return nil
 }
 
 // Update runs fn in a read-write transaction. If fn returns an error nothing
@@ -128,6 +129,9 @@ func (v *Vault) Update(fn func(*Tx) error) error {
 		if err := v.Reopen(false); err != nil {
 			return err
 		}
+	}
+	if err := v.canRecord(); err != nil {
+		return err
 	}
 	gen, err := v.commit(fn)
 	if err != nil {

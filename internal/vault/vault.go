@@ -145,6 +145,9 @@ type Vault struct {
 	dataKey  []byte // as wrapped in the file when unlocked
 	vaultID  []byte
 	seen     uint64 // highest generation seen, from the state directory
+	stateErr error  // why the state directory could not be read, if it could not
+	warn     func(error)
+	warned   bool
 	oldCopy  string // the format-1 file kept by an upgrade in this process
 }
 
@@ -160,6 +163,10 @@ type Options struct {
 	// another user owns, for a vault shared read-only on purpose (see
 	// safefile.CheckPrivate). A file others can write is refused anyway.
 	SharedFile bool
+	// Warn is told, at most once per Vault, that a command that only reads
+	// could not check or record the generation (a *StateError); the command
+	// goes on. Nil means no one is told. Writes are refused instead.
+	Warn func(error)
 }
 
 // CreateOptions configure a new vault.
@@ -249,12 +256,15 @@ func Create(path string, o CreateOptions) (v *Vault, err error) {
 	if err != nil {
 		return nil, err
 	}
-	v = &Vault{db: db, path: path, now: o.Now, lockTimeout: o.LockTimeout, stateDir: o.StateDir, format: formatV2}
+	v = &Vault{db: db, path: path, now: o.Now, lockTimeout: o.LockTimeout, stateDir: o.StateDir, format: formatV2, warn: o.Warn}
 	ks, err := newKeySet(o.Passphrase, o.ScryptWorkFactor)
 	if err != nil {
 		return v, err
 	}
 	vaultID := newRandom(16)
+	if err := probeGeneration(v.stateDir, vaultID); err != nil {
+		return v, refused(err)
+	}
 	profile, pub, err := newProfile(o.Owner)
 	if err != nil {
 		return v, err
@@ -366,7 +376,7 @@ func Open(path string, o Options) (*Vault, error) {
 	if err := safefile.CheckPrivate(path, fi, o.SharedFile); err != nil {
 		return nil, fmt.Errorf("vault %w", err)
 	}
-	v := &Vault{path: path, readOnly: o.ReadOnly, now: o.Now, lockTimeout: o.LockTimeout, stateDir: o.StateDir}
+	v := &Vault{path: path, readOnly: o.ReadOnly, now: o.Now, lockTimeout: o.LockTimeout, stateDir: o.StateDir, warn: o.Warn}
 	if err := v.open(o.ReadOnly); err != nil {
 		return nil, err
 	}
@@ -549,11 +559,10 @@ func (v *Vault) unlock(id *age.X25519Identity) error {
 	if err != nil {
 		return err
 	}
-	seen, err := readGeneration(v.stateDir, vaultID)
-	if err != nil {
-		return err
-	}
-	v.keys, v.identity, v.dataKey, v.vaultID, v.seen = k, id, wrapped, vaultID, seen
+	// A state folder that cannot be read is remembered, not fatal: reading
+	// goes on with a warning, writing is refused (see state.go).
+	seen, stateErr := readGeneration(v.stateDir, vaultID)
+	v.keys, v.identity, v.dataKey, v.vaultID, v.seen, v.stateErr = k, id, wrapped, vaultID, seen, stateErr
 	return nil
 }
 
@@ -591,6 +600,36 @@ func (v *Vault) Reopen(readOnly bool) error {
 		return fmt.Errorf("%w: the vault's keys were changed (mysafe rotate-keys) while this command waited; run it again", ErrLocked)
 	}
 	return nil
+}
+
+// CanRecord returns a *StateError when the rollback guard could not check
+// or record the generation a write would reach: Update refuses to write
+// then. A command whose write is optional (recording a use) asks first.
+func (v *Vault) CanRecord() error { return v.canRecord() }
+
+// canRecord returns an error, before a write, when the generation the
+// write reaches could not be checked or recorded: the write must not
+// happen then.
+func (v *Vault) canRecord() error {
+	err := v.stateErr
+	if err == nil {
+		err = probeGeneration(v.stateDir, v.vaultID)
+	}
+	return refused(err)
+}
+
+// rememberRead raises the highest generation seen to gen after a command
+// that only read; a state folder that cannot be used is reported through
+// the warning function, once, and does not fail the command.
+func (v *Vault) rememberRead(gen uint64) {
+	err := v.stateErr
+	if err == nil {
+		err = v.remember(gen)
+	}
+	if err != nil && !v.warned && v.warn != nil {
+		v.warned = true
+		v.warn(err)
+	}
 }
 
 // remember raises the highest generation seen to gen.
