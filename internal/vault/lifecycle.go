@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -96,6 +97,9 @@ func (v *Vault) reseal(ks *keySet, then func(*Tx) error) (uint64, error) {
 			}
 		}
 		for _, b := range [][]byte{bucketRecords, bucketSecrets, bucketIndex, bucketData} {
+			if btx.Bucket(b) == nil && bytes.Equal(b, bucketSecrets) {
+				continue // moved into the records bucket already
+			}
 			if err := btx.DeleteBucket(b); err != nil {
 				return err
 			}
@@ -295,9 +299,17 @@ func checkTree(tx *Tx, rep *CheckReport, problem func(string, ...any)) {
 		kind   byte
 		what   string
 	}{{bucketRecords, kindRecord, "record"}, {bucketSecrets, kindRecord, "client secret of record"}, {bucketData, kindBlob, "data blob"}} {
-		tx.btx.Bucket(b.bucket).ForEach(func(k, _ []byte) error {
+		bucket := tx.btx.Bucket(b.bucket)
+		if bucket == nil {
+			continue // no secrets bucket: the secrets are kept with their records
+		}
+		bucket.ForEach(func(k, _ []byte) error {
+			what := b.what
+			if bytes.Equal(b.bucket, bucketRecords) && len(k) == idLen+1 && k[idLen] == secretSuffix {
+				k, what = k[:idLen], "client secret of record"
+			}
 			if _, ok, err := tx.entry(b.kind, string(k)); err == nil && !ok {
-				problem("%s %x was added behind mysafe's back", b.what, k)
+				problem("%s %x was added behind mysafe's back", what, k)
 			}
 			return nil
 		})

@@ -40,6 +40,10 @@ type Tx struct {
 	// the pages a transaction changes as sorted in-memory nodes, and
 	// inserting 100,000 random keys into one of them costs O(n^2).
 	pending map[string]map[string][]byte
+	// legacy is set for a vault whose client secrets are still in a bucket
+	// of their own (the first layout of format 2); the next write moves them
+	// (moveSecrets).
+	legacy bool
 	// placed counts the new records given an id in the leaf of one of
 	// their lookup hints (see newRecordID).
 	placed int
@@ -48,7 +52,50 @@ type Tx struct {
 func newTx(v *Vault, btx *bolt.Tx, k *keys) *Tx {
 	return &Tx{v: v, btx: btx, k: k, mids: map[int]*mid{}, leaves: map[int]*leaf{},
 		dirtyLeaves: map[int]bool{}, records: map[string]*secret.Record{}, metaOnly: map[*secret.Record]bool{},
-		pending: map[string]map[string][]byte{}}
+		pending: map[string]map[string][]byte{}, legacy: btx.Bucket(bucketSecrets) != nil}
+}
+
+// A record's client secret is stored in the records bucket right after its
+// metadata, under the record id followed by secretSuffix, so that both
+// usually sit in one bbolt page: an add or an edit rewrites one page and
+// one path to it, not two. It is sealed as before, for the place "secrets"
+// and the record id, so it never opens as metadata or as another record's
+// secret.
+const secretSuffix = 's'
+
+func secretKey(id []byte) []byte { return append(id[:idLen:idLen], secretSuffix) }
+
+// secretPlace returns where the client secret of record id is stored.
+func (tx *Tx) secretPlace(id []byte) (bucket, key []byte) {
+	if tx.legacy {
+		return bucketSecrets, id
+	}
+	return bucketRecords, secretKey(id)
+}
+
+// moveSecrets moves every client secret of a legacy vault next to its
+// record, as it is (its seal names the record, not the bucket it is kept
+// in), and drops the old bucket; the pages it leaves are erased after the
+// commit like any other.
+func (tx *Tx) moveSecrets() error {
+	old := tx.btx.Bucket(bucketSecrets)
+	if old == nil {
+		return nil
+	}
+	if err := old.ForEach(func(k, v []byte) error {
+		if len(k) != idLen {
+			return tampered("client secret %x is not in its place", k)
+		}
+		tx.put(bucketRecords, secretKey(k), bytes.Clone(v))
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := tx.flush(); err != nil {
+		return err
+	}
+	tx.legacy = false
+	return tx.btx.DeleteBucket(bucketSecrets)
 }
 
 // get reads a value, seeing this transaction's pending writes.
@@ -168,6 +215,11 @@ func (v *Vault) commit(fn func(*Tx) error) (gen uint64, err error) {
 	err = v.guard(func() error {
 		return v.db.Update(func(btx *bolt.Tx) error {
 			tx := newTx(v, btx, v.keys)
+			if tx.legacy && tx.k != nil {
+				if err := tx.moveSecrets(); err != nil {
+					return err
+				}
+			}
 			if err := fn(tx); err != nil {
 				return err
 			}
@@ -272,7 +324,13 @@ func (tx *Tx) leafPage(n int) (*leaf, error) {
 // checked reads bucket/key and opens it, after checking that it is the
 // version t names. A zero t means the value must be absent (nil, nil).
 func (tx *Tx) checked(bucket, key []byte, t tag, s *sealer, what string) ([]byte, error) {
-	val := tx.get(bucket, key)
+	return tx.checkedAt(bucket, key, bucket, key, t, s, what)
+}
+
+// checkedAt is checked for a value stored at storeBucket/storeKey and
+// sealed for the place bucket/key.
+func (tx *Tx) checkedAt(storeBucket, storeKey, bucket, key []byte, t tag, s *sealer, what string) ([]byte, error) {
+	val := tx.get(storeBucket, storeKey)
 	switch {
 	case t.zero() && val == nil:
 		return nil, nil
@@ -387,7 +445,8 @@ func (tx *Tx) record(key string) (*secret.Record, error) {
 func (tx *Tx) openSecret(r *secret.Record, entryVal string) error {
 	key, _ := hex.DecodeString(r.ID)
 	_, st, _ := recordTags(entryVal)
-	pt, err := tx.checked(bucketSecrets, key, st, &tx.k.records, "client secret of record")
+	sb, sk := tx.secretPlace(key)
+	pt, err := tx.checkedAt(sb, sk, bucketSecrets, key, st, &tx.k.records, "client secret of record")
 	if err == nil && pt != nil {
 		pt, err = unpad(pt)
 		if err != nil {
@@ -521,6 +580,9 @@ func (tx *Tx) List() ([]*secret.Record, error) {
 	var out []*secret.Record
 	var n uint64
 	err := tx.btx.Bucket(bucketRecords).ForEach(func(key, val []byte) error {
+		if len(key) == idLen+1 && key[idLen] == secretSuffix {
+			return nil // a client secret, checked when it is read
+		}
 		n++
 		id := hex.EncodeToString(key)
 		if r, ok := tx.records[id]; ok {
@@ -642,7 +704,8 @@ func (tx *Tx) Put(r *secret.Record) error {
 	_, secTag, _ := recordTags(ev)
 	if !exists || (!keepSecret && !old.ClientSecret.Equal(r.ClientSecret)) {
 		sealedSec := tx.k.records.seal(bucketSecrets, keyb, pad(r.ClientSecret.Bytes()))
-		tx.put(bucketSecrets, keyb, sealedSec)
+		sb, sk := tx.secretPlace(keyb)
+		tx.put(sb, sk, sealedSec)
 		secTag = tagOf(sealedSec)
 	}
 	mt := tagOf(sealedMeta)
@@ -763,7 +826,7 @@ func (tx *Tx) Delete(id string) error {
 		return err
 	}
 	tx.del(bucketRecords, keyb)
-	tx.del(bucketSecrets, keyb)
+	tx.del(tx.secretPlace(keyb))
 	if err := tx.setEntry(kindRecord, key, ""); err != nil {
 		return err
 	}

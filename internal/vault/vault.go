@@ -308,7 +308,7 @@ func Create(path string, o CreateOptions) (v *Vault, err error) {
 }
 
 func createBuckets(btx *bolt.Tx) error {
-	for _, b := range [][]byte{bucketRecords, bucketSecrets, bucketIndex, bucketData} {
+	for _, b := range [][]byte{bucketRecords, bucketIndex, bucketData} {
 		if _, err := btx.CreateBucket(b); err != nil {
 			return err
 		}
@@ -413,8 +413,7 @@ func (v *Vault) open(readOnly bool) error {
 			case formatV1:
 				ok = btx.Bucket(bucketRecords) != nil && btx.Bucket(bucketData) != nil
 			case formatV2:
-				ok = btx.Bucket(bucketRecords) != nil && btx.Bucket(bucketSecrets) != nil &&
-					btx.Bucket(bucketIndex) != nil && btx.Bucket(bucketData) != nil
+				ok = btx.Bucket(bucketRecords) != nil && btx.Bucket(bucketIndex) != nil && btx.Bucket(bucketData) != nil
 			}
 			if !ok || len(meta.Get(keyVaultID)) != 16 {
 				return fmt.Errorf("%s: %w", v.path, ErrNotVault)
