@@ -7,8 +7,8 @@
 //	meta     format, vault id, public keys (clear); the vault identity sealed
 //	         with the passphrase (age scrypt); the data key sealed to the vault
 //	         identity (age X25519); the root of the index (sealed)
-//	records  record id -> sealed record metadata (everything but the secret)
-//	secrets  record id -> sealed client secret
+//	records  record id -> sealed record metadata (everything but the secret);
+//	         record id + "s" -> its sealed client secret, right after it
 //	index    page number -> sealed index page (see index.go)
 //	data     name -> sealed blob (profile, contacts, import history)
 //

@@ -13,7 +13,7 @@ import (
 	"time"
 )
 
-// BenchmarkProcessScaling compares vault sizes in one run: it fills one
+// BenchmarkSizes compares vault sizes in one run: it fills one
 // vault per size (MYSAFE_BENCH_SIZES, default 1000,10000,100000) through
 // `mysafe import`, then, in every iteration, runs each command once against
 // every vault, in a rotating order, next to `mysafe version`. Load on the
@@ -23,8 +23,8 @@ import (
 // size (wall and CPU time), the file size per record, the peak memory of
 // show and reveal at the largest size, and the bytes one add writes there.
 //
-//	go test -run '^$' -bench ProcessScaling -benchtime 20x -timeout 60m ./internal/cli/
-func BenchmarkProcessScaling(b *testing.B) {
+//	go test -run '^$' -bench Sizes -benchtime 20x -timeout 60m ./internal/cli/
+func BenchmarkSizes(b *testing.B) {
 	sizes := []int{1000, 10000, 100000}
 	if s := os.Getenv("MYSAFE_BENCH_SIZES"); s != "" {
 		sizes = nil
