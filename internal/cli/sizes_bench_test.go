@@ -13,15 +13,17 @@ import (
 	"time"
 )
 
-// BenchmarkSizes compares vault sizes in one run: it fills one
-// vault per size (MYSAFE_BENCH_SIZES, default 1000,10000,100000) through
-// `mysafe import`, then, in every iteration, runs each command once against
-// every vault, in a rotating order, next to `mysafe version`. Load on the
-// machine then slows every size alike, and the ratios (100k/1k,
-// reveal/version, µs per record of list above version) carry over between
-// machines better than the times do. It also reports the import of each
-// size (wall and CPU time), the file size per record, the peak memory of
-// show and reveal at the largest size, and the bytes one add writes there.
+// BenchmarkSizes compares vault sizes in one run: it fills one vault per
+// size (MYSAFE_BENCH_SIZES, default 1000,10000,100000) through `mysafe
+// import`, then, in every iteration, runs each command once against every
+// vault, in a rotating order, next to `mysafe version`. Load on the machine
+// then slows every size alike, and the ratios (100k/1k, reveal/version, µs
+// per record of list above version) carry over between machines better
+// than the times do; so does each run's CPU time (user + system,
+// "-cpu-ms"), which load inflates far less. It also reports the import of
+// each size (wall and CPU time), the file size per record, the peak memory
+// of show and reveal at the largest size, and the bytes one add writes
+// there.
 //
 //	go test -run '^$' -bench Sizes -benchtime 20x -timeout 60m ./internal/cli/
 func BenchmarkSizes(b *testing.B) {
@@ -73,6 +75,7 @@ func BenchmarkSizes(b *testing.B) {
 		{"list-search", "", func(int, int) []string { return []string{"list", "--search", "RESOURCE/42"} }},
 	}
 	times := map[string][]time.Duration{}
+	cpu := map[string][]time.Duration{} // user + system time of each run
 	key := func(c string, n int) string { return fmt.Sprintf("%s-%s", c, sizeName(n)) }
 	i := 0
 	for b.Loop() {
@@ -86,20 +89,25 @@ func BenchmarkSizes(b *testing.B) {
 				if out, err := cmd.CombinedOutput(); err != nil {
 					b.Fatalf("%v: %v\n%s", cmd.Args, err, out)
 				}
-				times[key(c.name, sizes[s])] = append(times[key(c.name, sizes[s])], time.Since(start))
+				k := key(c.name, sizes[s])
+				times[k] = append(times[k], time.Since(start))
+				cpu[k] = append(cpu[k], cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime())
 			}
 		}
 		i++
 	}
-	median := func(k string) float64 {
-		ts := slices.Clone(times[k])
+	medianOf := func(ts []time.Duration) float64 {
+		ts = slices.Clone(ts)
 		slices.Sort(ts)
 		return float64(ts[len(ts)/2].Microseconds()) / 1000
 	}
+	median := func(k string) float64 { return medianOf(times[k]) }
+	cpuMedian := func(k string) float64 { return medianOf(cpu[k]) }
 	small := sizes[0]
 	for _, c := range commands {
 		for _, n := range sizes {
 			b.ReportMetric(median(key(c.name, n)), key(c.name, n)+"-ms")
+			b.ReportMetric(cpuMedian(key(c.name, n)), key(c.name, n)+"-cpu-ms")
 		}
 		if c.name != "version" && len(sizes) > 1 {
 			b.ReportMetric(median(key(c.name, big))/median(key(c.name, small)), c.name+"-"+sizeName(big)+"/"+sizeName(small))
@@ -107,6 +115,8 @@ func BenchmarkSizes(b *testing.B) {
 		if strings.HasPrefix(c.name, "list") {
 			above := median(key(c.name, big)) - median(key("version", big))
 			b.ReportMetric(above*1000/float64(big), c.name+"-"+sizeName(big)+"-us/record")
+			aboveCPU := cpuMedian(key(c.name, big)) - cpuMedian(key("version", big))
+			b.ReportMetric(aboveCPU*1000/float64(big), c.name+"-"+sizeName(big)+"-cpu-us/record")
 		}
 	}
 	for _, n := range sizes {

@@ -111,6 +111,10 @@ var (
 // memory.
 const writerMmapSize = 256 << 20
 
+// writerAllocSize is how much a writer grows the file by, beyond what a
+// commit needs.
+const writerAllocSize = 256 << 10
+
 // DefaultLockTimeout is how long a command waits for another mysafe process
 // to release the vault before giving up.
 const DefaultLockTimeout = 10 * time.Second
@@ -216,7 +220,11 @@ func openDB(path string, readOnly bool, timeout time.Duration) (db *bolt.DB, err
 			// which makes a large import spend a sixth of its time copying.
 			o.InitialMmapSize = writerMmapSize
 		}
-		db, err = bolt.Open(path, 0o600, o)
+		if db, err = bolt.Open(path, 0o600, o); err == nil && !readOnly {
+			// With the larger map bbolt would grow the file 16 MiB at a
+			// time; a small vault stays small.
+			db.AllocSize = writerAllocSize
+		}
 		return err
 	})
 	if err != nil {
