@@ -122,6 +122,8 @@ func hintFor(err error) string {
 		return "create one with `mysafe init`, or point --vault / MYSAFE_VAULT at an existing vault"
 	case errors.Is(err, vault.ErrRollback):
 		return "if you restored a backup or an older copy on purpose, accept it with `mysafe check --accept-rollback`; otherwise restore your latest backup"
+	case errors.As(err, new(*vault.StateError)):
+		return stateHint
 	case errors.Is(err, vault.ErrDamaged), errors.Is(err, vault.ErrTampered):
 		return "run `mysafe check` for details, and restore your latest backup (`mysafe backup`) if it fails"
 	case errors.Is(err, vault.ErrInUse):

@@ -58,6 +58,9 @@ type Factory struct {
 	Quiet   bool
 
 	cfg *config.Config
+	// stateWarned is set once this command has warned that the rollback
+	// guard's state folder cannot be used.
+	stateWarned bool
 	// identity is the vault identity once this command has unlocked the
 	// vault, so that a command that opens it twice (ask first, write later)
 	// asks once.
@@ -113,6 +116,9 @@ const (
 
 var errNoUnlockSource = fmt.Errorf("%w: cannot ask for the passphrase (no terminal, or --no-input) and no other unlock source is set", errLocked)
 
+// stateHint says how to give the rollback guard its folder back.
+const stateHint = "mysafe keeps it under $XDG_STATE_HOME/mysafe (default ~/.local/state/mysafe): make that a writable folder, or point XDG_STATE_HOME at one"
+
 const unlockHint = "set MYSAFE_PASSPHRASE_FILE or MYSAFE_PASSPHRASE, or MYSAFE_IDENTITY / MYSAFE_IDENTITY_FILE (from `mysafe identity export`)"
 
 func (f *Factory) vaultOptions(readOnly bool) vault.Options {
@@ -130,7 +136,8 @@ func (f *Factory) vaultOptions(readOnly bool) vault.Options {
 	}
 	return vault.Options{ReadOnly: readOnly, LockTimeout: timeout, Now: f.Now, StateDir: f.cfg.StateDir,
 		SharedFile:  f.cfg.SharedFiles,
-		MaxVersions: maxVersions, Actor: audit.DetectActor(f.Getenv, host)}
+		MaxVersions: maxVersions, Actor: audit.DetectActor(f.Getenv, host),
+		Warn: func(err error) { f.warnState("", err) }}
 }
 
 // OpenVault opens the configured vault and unlocks it. readOnly takes a
@@ -387,6 +394,20 @@ func (f *Factory) lockAgent() {
 	if was, err := agent.LockAll(f.Getenv, f.cfg.VaultPath); was && err == nil {
 		f.chatter("The agent forgot the old key; `mysafe unlock` to unlock again.")
 	}
+}
+
+// warnState warns, once per command, that the rollback guard's state
+// folder cannot be used, after what (if not empty) was skipped for it.
+// Like every warning it shows whatever the terminal.
+func (f *Factory) warnState(what string, err error) {
+	if f.stateWarned {
+		return
+	}
+	f.stateWarned = true
+	if what != "" {
+		what += ": "
+	}
+	f.notice("mysafe: warning: %s%v (hint: %s)", what, err, stateHint)
 }
 
 // chatter tells a person what a command did ("API secret saved: ...").

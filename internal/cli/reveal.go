@@ -146,11 +146,21 @@ func revealRecord(f *Factory, ref string, src bundleSource, u revealUse, use fun
 		}
 		return r, use(shown)
 	}
-	if !writable {
+	// A vault that may not be written while the rollback guard cannot
+	// record its generation is still revealed, without recording the use.
+	var noRecord error
+	if writable {
+		noRecord = v.CanRecord()
+	}
+	if !writable || noRecord != nil {
 		if err := v.View(func(tx *vault.Tx) error { _, err := find(tx); return err }); err != nil {
 			return err
 		}
-		f.notRecorded()
+		if noRecord != nil {
+			f.warnState("use not recorded", noRecord)
+		} else {
+			f.notRecorded()
+		}
 		return nil
 	}
 	return v.Update(func(tx *vault.Tx) error {

@@ -44,6 +44,14 @@ func TestMain(m *testing.M) {
 	if os.Getenv("MYSAFE_TEST_REAL_MAIN") == "1" {
 		os.Exit(cli.Main("test"))
 	}
+	// mysafe as a process of its own for Go tests that start several at
+	// once (see passwd_process_test.go), waiting for the lock as the real
+	// binary does (lock_timeout) rather than testscript's short wait.
+	if os.Getenv(envTestCLI) == "1" {
+		f := clitest.Factory()
+		f.LockTimeout = 0
+		os.Exit(cli.Run(os.Args[1:], f))
+	}
 	coverChildren()
 	testscript.Main(m, map[string]func(){
 		"mysafe": func() { os.Exit(clitest.Main()) },

@@ -16,7 +16,7 @@ import (
 )
 
 // benchVault returns a vault holding n records shaped like real ones.
-func benchVault(b *testing.B, n int) string {
+func benchVault(b testing.TB, n int) string {
 	b.Helper()
 	path := filepath.Join(b.TempDir(), "vault.db")
 	v, err := Create(path, CreateOptions{Owner: "alice", Passphrase: pass, ScryptWorkFactor: testWorkFactor})

@@ -261,6 +261,9 @@ func graft(t *testing.T, from, to string) {
 		return dst.Update(func(dtx *bolt.Tx) error {
 			for _, name := range [][]byte{bucketRecords, bucketSecrets, bucketIndex, bucketData} {
 				dtx.DeleteBucket(name)
+				if stx.Bucket(name) == nil {
+					continue
+				}
 				b, _ := dtx.CreateBucket(name)
 				stx.Bucket(name).ForEach(func(k, v []byte) error { return b.Put(k, v) })
 			}
@@ -616,5 +619,74 @@ func TestListedRecordsKeepTheirSecret(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSecretsMoveNextToTheirRecords: a vault of the first layout of format
+// 2 (client secrets in a bucket of their own) reads as before, and its
+// first write moves every client secret next to its record, in the same
+// transaction, with nothing lost and the vault checking out.
+func TestSecretsMoveNextToTheirRecords(t *testing.T) {
+	v, path, state := stateVault(t)
+	ident := v.Identity()
+	for _, n := range []string{"alpha", "beta", "gamma"} {
+		add(t, v, rec(n, n+"-id"))
+	}
+	v.Close()
+	// Put the secrets back where the first layout kept them.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(btx *bolt.Tx) error {
+		old, err := btx.CreateBucket(bucketSecrets)
+		if err != nil {
+			return err
+		}
+		records := btx.Bucket(bucketRecords)
+		var moved [][]byte
+		records.ForEach(func(k, val []byte) error {
+			if len(k) == idLen+1 {
+				moved = append(moved, bytes.Clone(k))
+				return old.Put(bytes.Clone(k[:idLen]), bytes.Clone(val))
+			}
+			return nil
+		})
+		for _, k := range moved {
+			if err := records.Delete(k); err != nil {
+				return err
+			}
+		}
+		if len(moved) != 3 {
+			t.Errorf("%d secrets kept with their records, want 3", len(moved))
+		}
+		return nil
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := openAll(path, state, ident)
+	if err != nil || len(got) != 3 || got["beta"] != "s3cret-beta" {
+		t.Fatalf("first layout: %v %v", got, err)
+	}
+	v = mustOpen(t, path, Options{StateDir: state})
+	if err := v.UnlockWithIdentity(ident); err != nil {
+		t.Fatal(err)
+	}
+	add(t, v, rec("delta", "delta-id"))
+	if rep, err := v.Check(false); err != nil || !rep.OK() || rep.Records != 4 {
+		t.Fatalf("check after the move: %+v %v", rep, err)
+	}
+	v.View(func(tx *Tx) error {
+		if tx.btx.Bucket(bucketSecrets) != nil {
+			t.Error("the secrets bucket is still there")
+		}
+		return nil
+	})
+	v.Close()
+	got, err = openAll(path, state, ident)
+	if err != nil || len(got) != 4 || got["alpha"] != "s3cret-alpha" || got["delta"] != "s3cret-delta" {
+		t.Fatalf("after the move: %v %v", got, err)
 	}
 }

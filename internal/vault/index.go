@@ -50,11 +50,11 @@ const (
 
 // leafOf places an entry: the first 12 bits of a hash of kind and key.
 func leafOf(kind byte, key string) int {
-	h := sha256.New()
-	h.Write([]byte{kind})
-	h.Write([]byte(key))
-	var sum [sha256.Size]byte
-	return int(binary.BigEndian.Uint16(h.Sum(sum[:0])[:2]) >> 4)
+	var in [1 + 64]byte
+	b := append(in[:0], kind)
+	b = append(b, key...)
+	sum := sha256.Sum256(b)
+	return int(binary.BigEndian.Uint16(sum[:2]) >> 4)
 }
 
 type entry struct {

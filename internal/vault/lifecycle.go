@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -60,6 +61,9 @@ func (v *Vault) RotateKeys(passphrase []byte, workFactor int) error {
 		if err := v.Reopen(false); err != nil {
 			return err
 		}
+	}
+	if err := v.canRecord(); err != nil {
+		return err
 	}
 	oldKeys, oldID, oldWrapped := v.keys, v.identity, v.dataKey
 	gen, err := v.reseal(ks, func(tx *Tx) error { return tx.Log(audit.Entry{Action: audit.RotateKeys}) })
@@ -201,14 +205,14 @@ func (v *Vault) Check(acceptRollback bool) (*CheckReport, error) {
 	if rep.Generation < v.seen {
 		if acceptRollback && len(rep.Problems) == 0 {
 			if err := updateGeneration(v.stateDir, v.vaultID, func(uint64) uint64 { return rep.Generation }); err != nil {
-				return nil, err
+				return nil, refused(err)
 			}
 			v.seen, rep.Accepted = rep.Generation, true
 		} else {
 			problem("%v", &RollbackError{Path: v.path, Found: rep.Generation, Seen: v.seen})
 		}
-	} else if err := v.remember(rep.Generation); err != nil {
-		return nil, err
+	} else {
+		v.rememberRead(rep.Generation)
 	}
 	if len(rep.Problems) == 0 {
 		old := v.path + OldCopySuffix
@@ -325,9 +329,17 @@ func checkTree(tx *Tx, rep *CheckReport, problem func(string, ...any)) {
 		kind   byte
 		what   string
 	}{{bucketRecords, kindRecord, "record"}, {bucketSecrets, kindRecord, "client secret of record"}, {bucketData, kindBlob, "data blob"}} {
-		tx.btx.Bucket(b.bucket).ForEach(func(k, _ []byte) error {
+		bucket := tx.btx.Bucket(b.bucket)
+		if bucket == nil {
+			continue // no secrets bucket: the secrets are kept with their records
+		}
+		bucket.ForEach(func(k, _ []byte) error {
+			what := b.what
+			if bytes.Equal(b.bucket, bucketRecords) && len(k) == idLen+1 && k[idLen] == secretSuffix {
+				k, what = k[:idLen], "client secret of record"
+			}
 			if _, ok, err := tx.entry(b.kind, string(k)); err == nil && !ok {
-				problem("%s %x was added behind mysafe's back", b.what, k)
+				problem("%s %x was added behind mysafe's back", what, k)
 			}
 			return nil
 		})

@@ -37,14 +37,17 @@ func (v *Vault) upgrade(id *age.X25519Identity, dataKey, vaultID []byte) error {
 		}
 		return v.unlock(id)
 	}
+	if v.seen, err = readGeneration(v.stateDir, vaultID); err != nil {
+		return refused(err)
+	}
+	if err := probeGeneration(v.stateDir, vaultID); err != nil {
+		return refused(err)
+	}
 	oldCopy := v.path + OldCopySuffix
 	if err := v.copyTo(oldCopy); err != nil {
 		return fmt.Errorf("keeping a copy of the format-1 vault: %w", err)
 	}
 	v.keys, v.identity, v.vaultID = k2, id, vaultID
-	if v.seen, err = readGeneration(v.stateDir, vaultID); err != nil {
-		return err
-	}
 	gen, err := v.commit(func(tx *Tx) error {
 		btx := tx.btx
 		old, err := readFormat1(btx, k1)

@@ -7,8 +7,8 @@
 //	meta     format, vault id, public keys (clear); the vault identity sealed
 //	         with the passphrase (age scrypt); the data key sealed to the vault
 //	         identity (age X25519); the root of the index (sealed)
-//	records  record id -> sealed record metadata (everything but the secret)
-//	secrets  record id -> sealed client secret
+//	records  record id -> sealed record metadata (everything but the secret);
+//	         record id + "s" -> its sealed client secret, right after it
 //	index    page number -> sealed index page (see index.go)
 //	data     name -> sealed blob (profile, contacts, import history)
 //
@@ -109,6 +109,15 @@ var (
 	blobProfile = "profile"
 )
 
+// writerMmapSize is the address space a writer maps for the file: about
+// 200,000 records before bbolt maps it again. It is address space, not
+// memory.
+const writerMmapSize = 256 << 20
+
+// writerAllocSize is how much a writer grows the file by, beyond what a
+// commit needs.
+const writerAllocSize = 256 << 10
+
 // DefaultLockTimeout is how long a command waits for another mysafe process
 // to release the vault before giving up.
 const DefaultLockTimeout = 10 * time.Second
@@ -148,6 +157,9 @@ type Vault struct {
 	dataKey  []byte // as wrapped in the file when unlocked
 	vaultID  []byte
 	seen     uint64 // highest generation seen, from the state directory
+	stateErr error  // why the state directory could not be read, if it could not
+	warn     func(error)
+	warned   bool
 	oldCopy  string // the format-1 file kept by an upgrade in this process
 
 	maxVersions int         // see Options.MaxVersions
@@ -171,6 +183,10 @@ type Options struct {
 	MaxVersions int
 	// Actor is who acts, as the audit log records it.
 	Actor audit.Actor
+	// Warn is told, at most once per Vault, that a command that only reads
+	// could not check or record the generation (a *StateError); the command
+	// goes on. Nil means no one is told. Writes are refused instead.
+	Warn func(error)
 }
 
 // CreateOptions configure a new vault.
@@ -208,7 +224,18 @@ func (v *Vault) guard(fn func() error) error { return guard(v.path, fn) }
 
 func openDB(path string, readOnly bool, timeout time.Duration) (db *bolt.DB, err error) {
 	err = guard(path, func() error {
-		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: readOnly})
+		o := &bolt.Options{Timeout: timeout, ReadOnly: readOnly}
+		if !readOnly {
+			// A writer maps room to grow: each time bbolt has to map the
+			// file again it copies every page the transaction has changed,
+			// which makes a large import spend a sixth of its time copying.
+			o.InitialMmapSize = writerMmapSize
+		}
+		if db, err = bolt.Open(path, 0o600, o); err == nil && !readOnly {
+			// With the larger map bbolt would grow the file 16 MiB at a
+			// time; a small vault stays small.
+			db.AllocSize = writerAllocSize
+		}
 		return err
 	})
 	if err != nil {
@@ -261,12 +288,15 @@ func Create(path string, o CreateOptions) (v *Vault, err error) {
 		return nil, err
 	}
 	v = &Vault{db: db, path: path, now: o.Now, lockTimeout: o.LockTimeout, stateDir: o.StateDir, format: formatV2,
-		maxVersions: o.MaxVersions, actor: o.Actor}
+		maxVersions: o.MaxVersions, actor: o.Actor, warn: o.Warn}
 	ks, err := newKeySet(o.Passphrase, o.ScryptWorkFactor)
 	if err != nil {
 		return v, err
 	}
 	vaultID := newRandom(16)
+	if err := probeGeneration(v.stateDir, vaultID); err != nil {
+		return v, refused(err)
+	}
 	profile, pub, err := newProfile(o.Owner)
 	if err != nil {
 		return v, err
@@ -298,7 +328,7 @@ func Create(path string, o CreateOptions) (v *Vault, err error) {
 }
 
 func createBuckets(btx *bolt.Tx) error {
-	for _, b := range [][]byte{bucketRecords, bucketSecrets, bucketIndex, bucketData, bucketVersions, bucketLog} {
+	for _, b := range [][]byte{bucketRecords, bucketIndex, bucketData, bucketVersions, bucketLog} {
 		if _, err := btx.CreateBucket(b); err != nil {
 			return err
 		}
@@ -379,7 +409,7 @@ func Open(path string, o Options) (*Vault, error) {
 		return nil, fmt.Errorf("vault %w", err)
 	}
 	v := &Vault{path: path, readOnly: o.ReadOnly, now: o.Now, lockTimeout: o.LockTimeout, stateDir: o.StateDir,
-		maxVersions: o.MaxVersions, actor: o.Actor}
+		maxVersions: o.MaxVersions, actor: o.Actor, warn: o.Warn}
 	if err := v.open(o.ReadOnly); err != nil {
 		return nil, err
 	}
@@ -404,8 +434,7 @@ func (v *Vault) open(readOnly bool) error {
 			case formatV1:
 				ok = btx.Bucket(bucketRecords) != nil && btx.Bucket(bucketData) != nil
 			case formatV2:
-				ok = btx.Bucket(bucketRecords) != nil && btx.Bucket(bucketSecrets) != nil &&
-					btx.Bucket(bucketIndex) != nil && btx.Bucket(bucketData) != nil
+				ok = btx.Bucket(bucketRecords) != nil && btx.Bucket(bucketIndex) != nil && btx.Bucket(bucketData) != nil
 			}
 			if !ok || len(meta.Get(keyVaultID)) != 16 {
 				return fmt.Errorf("%s: %w", v.path, ErrNotVault)
@@ -562,11 +591,10 @@ func (v *Vault) unlock(id *age.X25519Identity) error {
 	if err != nil {
 		return err
 	}
-	seen, err := readGeneration(v.stateDir, vaultID)
-	if err != nil {
-		return err
-	}
-	v.keys, v.identity, v.dataKey, v.vaultID, v.seen = k, id, wrapped, vaultID, seen
+	// A state folder that cannot be read is remembered, not fatal: reading
+	// goes on with a warning, writing is refused (see state.go).
+	seen, stateErr := readGeneration(v.stateDir, vaultID)
+	v.keys, v.identity, v.dataKey, v.vaultID, v.seen, v.stateErr = k, id, wrapped, vaultID, seen, stateErr
 	return nil
 }
 
@@ -604,6 +632,36 @@ func (v *Vault) Reopen(readOnly bool) error {
 		return fmt.Errorf("%w: the vault's keys were changed (mysafe rotate-keys) while this command waited; run it again", ErrLocked)
 	}
 	return nil
+}
+
+// CanRecord returns a *StateError when the rollback guard could not check
+// or record the generation a write would reach: Update refuses to write
+// then. A command whose write is optional (recording a use) asks first.
+func (v *Vault) CanRecord() error { return v.canRecord() }
+
+// canRecord returns an error, before a write, when the generation the
+// write reaches could not be checked or recorded: the write must not
+// happen then.
+func (v *Vault) canRecord() error {
+	err := v.stateErr
+	if err == nil {
+		err = probeGeneration(v.stateDir, v.vaultID)
+	}
+	return refused(err)
+}
+
+// rememberRead raises the highest generation seen to gen after a command
+// that only read; a state folder that cannot be used is reported through
+// the warning function, once, and does not fail the command.
+func (v *Vault) rememberRead(gen uint64) {
+	err := v.stateErr
+	if err == nil {
+		err = v.remember(gen)
+	}
+	if err != nil && !v.warned && v.warn != nil {
+		v.warned = true
+		v.warn(err)
+	}
 }
 
 // remember raises the highest generation seen to gen.

@@ -12,7 +12,9 @@ import (
 // sealed under an old passphrase, a record before its Last use changed)
 // would stay in the file until the page happens to be reused. wipe reads
 // the free-page list of the newest commit straight from the file and
-// overwrites every free page that held values with zeros, then syncs. It
+// erases every free page that held values (erasePage: a hole punched in
+// the file where the file system supports it, zeros written over it
+// otherwise), then syncs. It
 // runs after every commit, while this process still holds the exclusive
 // lock, so no reader can be using those pages. It wipes every free page,
 // not only those of the last commit: a process killed between its commit
@@ -137,7 +139,7 @@ func wipeFile(path string) error {
 		if flags := binary.LittleEndian.Uint16(page[8:]); binary.LittleEndian.Uint64(page) == id && (flags == branchPageFlag || flags == freelistFlag) {
 			continue
 		}
-		if _, err := f.WriteAt(zero, off); err != nil {
+		if err := erasePage(f, off, zero); err != nil {
 			return fmt.Errorf("erasing freed pages: %w", err)
 		}
 		wrote = true
