@@ -78,17 +78,7 @@ func benchSetup(b *testing.B) {
 		if _, benchErr = run("", "init", "--owner", "bench"); benchErr != nil {
 			return
 		}
-		var recs []map[string]any
-		for i := range benchRecords {
-			recs = append(recs, map[string]any{
-				"name": fmt.Sprintf("service-%05d", i), "url": fmt.Sprintf("https://api%d.example.com/v1/resource/%d", i%50, i),
-				"client_id": fmt.Sprintf("client-%05d-abcdefgh", i), "client_secret": fmt.Sprintf("%048d", i),
-				"identifier": fmt.Sprintf("svc-%05d", i), "method": []string{"GET", "POST", "PUT"}[i%3],
-				"tags":  []string{fmt.Sprintf("team%d", i%20), []string{"prod", "staging", "dev"}[i%3]},
-				"notes": strings.Repeat("Rotated quarterly by the platform team. ", i%3),
-			})
-		}
-		data, _ := json.Marshal(recs)
+		data := benchImportJSON(benchRecords)
 		start := time.Now()
 		if _, benchErr = run(string(data), "import", "--format", "json", "-"); benchErr != nil {
 			return
@@ -240,4 +230,21 @@ func BenchmarkProcessAgentExec(b *testing.B) {
 	benchAgentVsIdentity(b, func(i int) []string {
 		return []string{"exec", "--env", "TOKEN=" + fmt.Sprintf("svc-%05d", (i*7919)%benchRecords), "--", "true"}
 	})
+}
+
+// benchImportJSON is a mysafe JSON import file of n API secrets shaped like
+// real ones: 50 hosts, 20 teams, three methods, notes of three lengths.
+func benchImportJSON(n int) []byte {
+	recs := make([]map[string]any, 0, n)
+	for i := range n {
+		recs = append(recs, map[string]any{
+			"name": fmt.Sprintf("service-%05d", i), "url": fmt.Sprintf("https://api%d.example.com/v1/resource/%d", i%50, i),
+			"client_id": fmt.Sprintf("client-%05d-abcdefgh", i), "client_secret": fmt.Sprintf("%048d", i),
+			"identifier": fmt.Sprintf("svc-%05d", i), "method": []string{"GET", "POST", "PUT"}[i%3],
+			"tags":  []string{fmt.Sprintf("team%d", i%20), []string{"prod", "staging", "dev"}[i%3]},
+			"notes": strings.Repeat("Rotated quarterly by the platform team. ", i%3),
+		})
+	}
+	data, _ := json.Marshal(recs)
+	return data
 }

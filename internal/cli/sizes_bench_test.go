@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -181,17 +180,7 @@ func fillScalingVault(bin, dir string, n int, metrics map[string]float64) ([]str
 	if _, _, err := run("", "init", "--owner", "bench"); err != nil {
 		return nil, err
 	}
-	recs := make([]map[string]any, 0, n)
-	for i := range n {
-		recs = append(recs, map[string]any{
-			"name": fmt.Sprintf("service-%05d", i), "url": fmt.Sprintf("https://api%d.example.com/v1/resource/%d", i%50, i),
-			"client_id": fmt.Sprintf("client-%05d-abcdefgh", i), "client_secret": fmt.Sprintf("%048d", i),
-			"identifier": fmt.Sprintf("svc-%05d", i), "method": []string{"GET", "POST", "PUT"}[i%3],
-			"tags":  []string{fmt.Sprintf("team%d", i%20), []string{"prod", "staging", "dev"}[i%3]},
-			"notes": strings.Repeat("Rotated quarterly by the platform team. ", i%3),
-		})
-	}
-	data, _ := json.Marshal(recs)
+	data := benchImportJSON(n)
 	start := time.Now()
 	_, st, err := run(string(data), "import", "--format", "json", "-")
 	if err != nil {

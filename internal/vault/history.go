@@ -190,15 +190,7 @@ func (tx *Tx) recordKey(id string) (key, ev string, err error) {
 // History lists the versions of the record with the given id, oldest
 // first; the last is the current one.
 func (tx *Tx) History(id string) ([]Version, error) {
-	key, ev, err := tx.recordKey(id)
-	if err != nil {
-		return nil, err
-	}
-	r, err := tx.record(key)
-	if err != nil {
-		return nil, err
-	}
-	h, err := tx.history(key, ev, r)
+	_, _, h, err := tx.historyOf(id)
 	if err != nil {
 		return nil, err
 	}
@@ -228,15 +220,7 @@ func (e *VersionNotFoundError) Unwrap() error { return ErrNotFound }
 // included: the record itself for the current version. A version that was
 // never made or is no longer kept is a *VersionNotFoundError.
 func (tx *Tx) Version(id string, n int) (*secret.Record, error) {
-	key, ev, err := tx.recordKey(id)
-	if err != nil {
-		return nil, err
-	}
-	r, err := tx.record(key)
-	if err != nil {
-		return nil, err
-	}
-	h, err := tx.history(key, ev, r)
+	key, r, h, err := tx.historyOf(id)
 	if err != nil {
 		return nil, err
 	}
@@ -386,4 +370,22 @@ func (tx *Tx) restoreVersions(all []keptVersions) error {
 		}
 	}
 	return nil
+}
+
+// historyOf returns the key of the record with the given id, the record
+// and its history.
+func (tx *Tx) historyOf(id string) (string, *secret.Record, *history, error) {
+	key, ev, err := tx.recordKey(id)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	r, err := tx.record(key)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	h, err := tx.history(key, ev, r)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return key, r, h, nil
 }
