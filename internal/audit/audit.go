@@ -73,6 +73,18 @@ func (a Action) IsUse() bool {
 	return false
 }
 
+// OnlyReads reports whether the action reads the vault and changes
+// nothing in it but the log and Last use: the uses, export, share (the
+// bundle goes elsewhere) and check. The vault checks less of its log
+// before appending such an entry than before any change.
+func (a Action) OnlyReads() bool {
+	switch a {
+	case Export, Share, Check:
+		return true
+	}
+	return a.IsUse()
+}
+
 // Actor is who acts: the user's login name, the host, and the CI job when
 // there is one.
 type Actor struct {

@@ -132,19 +132,18 @@ func revealRecord(f *Factory, ref string, src bundleSource, u revealUse, use fun
 	if err != nil {
 		return err
 	}
-	// find finds the record and hands over the version asked for.
-	find := func(tx *vault.Tx) (*secret.Record, error) {
-		r, err := tx.Find(ref)
-		if err != nil {
-			return nil, err
+	// find finds the record and the version asked for.
+	find := func(tx *vault.Tx) (r, shown *secret.Record, err error) {
+		if r, err = tx.Find(ref); err != nil {
+			return nil, nil, err
 		}
-		shown := r
+		shown = r
 		if u.version > 0 {
 			if shown, err = tx.Version(r.ID, u.version); err != nil {
-				return nil, versionErr(err, ref)
+				return nil, nil, versionErr(err, ref)
 			}
 		}
-		return r, use(shown)
+		return r, shown, nil
 	}
 	// A vault that may not be written while the rollback guard cannot
 	// record its generation is still revealed, without recording the use.
@@ -153,7 +152,13 @@ func revealRecord(f *Factory, ref string, src bundleSource, u revealUse, use fun
 		noRecord = v.CanRecord()
 	}
 	if !writable || noRecord != nil {
-		if err := v.View(func(tx *vault.Tx) error { _, err := find(tx); return err }); err != nil {
+		if err := v.View(func(tx *vault.Tx) error {
+			_, shown, err := find(tx)
+			if err != nil {
+				return err
+			}
+			return use(shown)
+		}); err != nil {
 			return err
 		}
 		if noRecord != nil {
@@ -163,12 +168,20 @@ func revealRecord(f *Factory, ref string, src bundleSource, u revealUse, use fun
 		}
 		return nil
 	}
+	// The log is checked before the value is handed over: a vault whose
+	// log was tampered with reveals nothing.
 	return v.Update(func(tx *vault.Tx) error {
-		r, err := find(tx)
+		r, shown, err := find(tx)
 		if err != nil {
 			return err
 		}
-		return tx.Log(u.entry(r))
+		if err := tx.Log(u.entry(r)); err != nil {
+			return err
+		}
+		if err := tx.CheckLog(); err != nil {
+			return err
+		}
+		return use(shown)
 	})
 }
 

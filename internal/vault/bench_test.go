@@ -215,3 +215,82 @@ func BenchmarkLogAppend(b *testing.B) {
 		})
 	}
 }
+
+// fillLog appends n audit log entries shaped like a reveal's in CI.
+func fillLog(b testing.TB, v *Vault, n int) {
+	b.Helper()
+	e := audit.Entry{Action: audit.Export, Name: "payments", Identifier: "pay", Detail: "client-secret",
+		Actor: audit.Actor{User: "someone", Host: "a-host.example.com", Job: "github:1234567890/1"}}
+	for done := 0; done < n; done += 20000 {
+		err := v.Update(func(tx *Tx) error {
+			for range min(n-done, 20000) {
+				if err := tx.Log(e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLogVerify checks a whole log of 100,000 entries, as every
+// commit that changes the vault does, and reports the cost per entry.
+func BenchmarkLogVerify(b *testing.B) {
+	const n = 100000
+	v, _ := newVault(b)
+	defer v.Close()
+	fillLog(b, v, n)
+	b.ResetTimer()
+	for b.Loop() {
+		if err := v.View(func(tx *Tx) error {
+			if err := tx.loadRoot(); err != nil {
+				return err
+			}
+			return tx.verifyLog(1, tx.root.logCount)
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/entry")
+}
+
+// BenchmarkLogCommit times a whole commit (fsyncs and erasure included) of
+// an add with its entry, which checks the whole log first, and of a reveal
+// (an entry and the record's last use), which checks the log's end and one
+// block of it, at 0, 10,000 and 100,000 entries.
+func BenchmarkLogCommit(b *testing.B) {
+	for _, n := range []int{0, 10000, 100000} {
+		v, _ := newVault(b)
+		r := rec("payments", "pay")
+		add(b, v, r)
+		fillLog(b, v, n)
+		b.Run(fmt.Sprintf("add/entries=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				err := v.Update(func(tx *Tx) error {
+					r := &secret.Record{Name: "new-" + secret.NewID(), URL: "https://x.example", ClientID: "c",
+						Identifier: secret.NewID(), ClientSecret: secret.NewValue("a new client secret")}
+					if err := tx.Put(r); err != nil {
+						return err
+					}
+					return tx.Log(audit.Entry{Action: audit.Add, RecordID: r.ID, Name: r.Name, Identifier: r.Identifier})
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("reveal/entries=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if err := v.Update(func(tx *Tx) error {
+					return tx.Log(audit.Entry{Action: audit.Reveal, RecordID: r.ID, Name: r.Name})
+				}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		v.Close()
+	}
+}

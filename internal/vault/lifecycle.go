@@ -37,6 +37,7 @@ func (v *Vault) ChangePassphrase(passphrase []byte, workFactor int) error {
 		if err := tx.btx.Bucket(bucketMeta).Put(keyIdentity, sealed); err != nil {
 			return err
 		}
+		tx.changed = true
 		return tx.Log(audit.Entry{Action: audit.Passwd})
 	})
 }

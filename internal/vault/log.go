@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"hash"
 
 	"github.com/mysafe/mysafe/internal/audit"
 )
@@ -17,13 +18,18 @@ import (
 // its number, so an entry moved to another number does not open. Entry n's
 // chain hash is HMAC-SHA-256, under a key derived from the vault's keys, of
 // the chain hash of entry n-1 (zeros for the first), n and the entry; the
-// root holds the number of entries and the last chain hash. So:
+// root holds the number of entries and the last chain hash. Since every
+// entry carries its predecessor's chain hash, each one is checked alone:
+// open it, hash it, compare with what its successor carries. So:
 //
-//   - every commit checks the log's end: the last entry is the one the root
-//     names and nothing follows it (truncating, changing or adding at the
-//     end is caught by the next command that writes);
-//   - `check` and `mysafe log` walk the whole chain (removing, changing or
-//     reordering any entry is caught there);
+//   - a commit that changes records, keys or anything else checks the whole
+//     chain first (verifyLog), and is refused if any entry was removed,
+//     changed, reordered, added or cut from the end;
+//   - a commit that only records uses of API secrets (and their Last use)
+//     checks the log's end and one block of sweepBlock older entries,
+//     chosen from the new entry's number, so that successive uses sweep the
+//     whole log while each costs the same whatever the log's length;
+//   - `check` and `mysafe log` walk the whole chain, entries decoded;
 //   - appending reads and writes the log's last page, whatever its length.
 
 // logKey is the key of entry seq.
@@ -31,13 +37,24 @@ func logKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) 
 
 // chainNext is the chain hash of entry seq, whose encoding is body and whose
 // predecessor's chain hash is prev.
-func chainNext(k []byte, prev [sha256.Size]byte, seq uint64, body []byte) (h [sha256.Size]byte) {
-	m := hmac.New(sha256.New, k)
-	m.Write([]byte("mysafe log\x00"))
-	m.Write(prev[:])
-	m.Write(logKey(seq))
-	m.Write(body)
-	copy(h[:], m.Sum(nil))
+func chainNext(k []byte, prev [sha256.Size]byte, seq uint64, body []byte) [sha256.Size]byte {
+	return newChainer(k).next(prev, seq, body)
+}
+
+// chainer computes chain hashes with one reusable HMAC.
+type chainer struct{ m hash.Hash }
+
+func newChainer(k []byte) chainer { return chainer{hmac.New(sha256.New, k)} }
+
+func (c chainer) next(prev [sha256.Size]byte, seq uint64, body []byte) (h [sha256.Size]byte) {
+	c.m.Reset()
+	c.m.Write([]byte("mysafe log\x00"))
+	c.m.Write(prev[:])
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], seq)
+	c.m.Write(n[:])
+	c.m.Write(body)
+	c.m.Sum(h[:0])
 	return h
 }
 
@@ -66,9 +83,12 @@ func (tx *Tx) Log(e audit.Entry) error {
 			return err
 		}
 		r.LastUsedAt = e.Time
+		// Recording a use is not a change: see onlyUses.
+		changed := tx.changed
 		if err := tx.Put(r); err != nil {
 			return err
 		}
+		tx.changed = changed
 	}
 	tx.logged = append(tx.logged, e)
 	tx.dirty = true
@@ -113,9 +133,80 @@ func (tx *Tx) checkLogEnd() error {
 	return nil
 }
 
-// appendLog checks the log's end and appends the queued entries.
-func (tx *Tx) appendLog() error {
+// onlyUses reports whether the transaction records uses and nothing else:
+// it logs at least one entry, every entry's action only reads the vault
+// (audit.Action.OnlyReads), and nothing was written but those entries and
+// the Last use of the records used.
+func (tx *Tx) onlyUses() bool {
+	if tx.changed || len(tx.logged) == 0 {
+		return false
+	}
+	for _, e := range tx.logged {
+		if !e.Action.OnlyReads() {
+			return false
+		}
+	}
+	return true
+}
+
+// sweepBlock is the number of older entries a commit that only records
+// uses checks besides the log's end.
+const sweepBlock = 1024
+
+// sweepRange returns the block of entries a commit appending entry next
+// checks, for a log of count entries: block next mod (the number of
+// blocks). Blocks [j*sweepBlock, (j+1)*sweepBlock] overlap by one entry,
+// so that the blocks together check every link of the chain.
+func sweepRange(count, next uint64) (lo, hi uint64) {
+	if count == 0 {
+		return 1, 0
+	}
+	blocks := (count-1)/sweepBlock + 1
+	j := next % blocks
+	return max(1, j*sweepBlock), min(count, (j+1)*sweepBlock)
+}
+
+// CheckLog checks the audit log as the commit will, for the entries
+// queued so far (an error wrapping ErrTampered when it fails), so that a
+// command can refuse before it hands a value over. The commit does not
+// check again unless the transaction changes more afterwards.
+func (tx *Tx) CheckLog() error {
+	if err := tx.loadRoot(); err != nil {
+		return err
+	}
+	if err := tx.checkLog(); err != nil {
+		return err
+	}
+	tx.logChecked = logCheck{done: true, full: !tx.onlyUses(), changed: tx.changed, entries: len(tx.logged)}
+	return nil
+}
+
+// logCheck notes a check of the log made before the commit (CheckLog).
+type logCheck struct {
+	done, full, changed bool
+	entries             int // entries queued then
+}
+
+// checkLog checks the log before a commit appends to it: the whole chain,
+// or, for a commit that only records uses, the end and one block.
+func (tx *Tx) checkLog() error {
+	c := tx.logChecked
+	if c.done && (c.full || c.changed == tx.changed && c.entries == len(tx.logged)) {
+		return nil
+	}
+	if !tx.onlyUses() {
+		return tx.verifyLog(1, tx.root.logCount)
+	}
 	if err := tx.checkLogEnd(); err != nil {
+		return err
+	}
+	lo, hi := sweepRange(tx.root.logCount, tx.root.logCount+1)
+	return tx.verifyLog(lo, hi)
+}
+
+// appendLog checks the log and appends the queued entries.
+func (tx *Tx) appendLog() error {
+	if err := tx.checkLog(); err != nil {
 		return err
 	}
 	if len(tx.logged) == 0 {

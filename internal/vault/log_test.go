@@ -3,6 +3,8 @@ package vault
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/mysafe/mysafe/internal/audit"
+	"github.com/mysafe/mysafe/internal/secret"
 )
 
 // logVault is a vault with one record and five audit log entries.
@@ -88,37 +91,37 @@ func TestLogRecordsAndSetsLastUse(t *testing.T) {
 
 // TestLogTamperingIsCaught changes the log in the raw file, as someone
 // who can write the vault file but has no key could, and expects check to
-// catch each change, and the next write to catch those at the end.
+// catch each change, and the next write to catch it too: even a use, as
+// the log is shorter than one sweep block.
 func TestLogTamperingIsCaught(t *testing.T) {
 	for _, c := range []struct {
-		name    string
-		change  func(b *bolt.Bucket)
-		want    string
-		atWrite bool // caught by the next command that writes, too
+		name   string
+		change func(b *bolt.Bucket)
+		want   string
 	}{
 		{"edit", func(b *bolt.Bucket) {
 			val := bytes.Clone(b.Get(logKey(3)))
 			val[len(val)-20] ^= 1
 			b.Put(logKey(3), val)
-		}, "audit log entry 3 was changed", false},
+		}, "audit log entry 3 was changed"},
 		{"edit last", func(b *bolt.Bucket) {
 			val := bytes.Clone(b.Get(logKey(5)))
 			val[30] ^= 1
 			b.Put(logKey(5), val)
-		}, "audit log entry 5 was changed", true},
-		{"delete", func(b *bolt.Bucket) { b.Delete(logKey(2)) }, "audit log entry 2 was removed", false},
+		}, "audit log entry 5 was changed"},
+		{"delete", func(b *bolt.Bucket) { b.Delete(logKey(2)) }, "audit log entry 2 was removed"},
 		{"reorder", func(b *bolt.Bucket) {
 			a, c := bytes.Clone(b.Get(logKey(2))), bytes.Clone(b.Get(logKey(4)))
 			b.Put(logKey(2), c)
 			b.Put(logKey(4), a)
-		}, "audit log entry 2 was changed, or moved from another place", false},
-		{"truncate", func(b *bolt.Bucket) { b.Delete(logKey(5)); b.Delete(logKey(4)) }, "the audit log ends at entry 3, but the vault counts 5", true},
-		{"append", func(b *bolt.Bucket) { b.Put(logKey(6), bytes.Clone(b.Get(logKey(1)))) }, "audit log entry 6 follows the log's last entry (5)", true},
+		}, "audit log entry 2 was changed, or moved from another place"},
+		{"truncate", func(b *bolt.Bucket) { b.Delete(logKey(5)); b.Delete(logKey(4)) }, "the audit log ends at entry 3, but the vault counts 5"},
+		{"append", func(b *bolt.Bucket) { b.Put(logKey(6), bytes.Clone(b.Get(logKey(1)))) }, "audit log entry 6 follows the log's last entry (5)"},
 		{"empty", func(b *bolt.Bucket) {
 			for i := range 5 {
 				b.Delete(logKey(uint64(i + 1)))
 			}
-		}, "the audit log ends at entry 0, but the vault counts 5", true},
+		}, "the audit log ends at entry 0, but the vault counts 5"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			v, path, id := logVault(t)
@@ -140,12 +143,235 @@ func TestLogTamperingIsCaught(t *testing.T) {
 			}
 			before := rawBucket(t, v, bucketRecords)
 			err = v.Update(func(tx *Tx) error { return tx.Log(audit.Entry{Action: audit.Reveal, RecordID: id}) })
-			if c.atWrite != errors.Is(err, ErrTampered) {
-				t.Errorf("the next write: %v, want tampered %v", err, c.atWrite)
+			if !errors.Is(err, ErrTampered) {
+				t.Errorf("the next write: %v, want tampered", err)
 			}
-			if c.atWrite && !bytes.Equal(before[string(mustHex(id))], rawBucket(t, v, bucketRecords)[string(mustHex(id))]) {
+			if !bytes.Equal(before[string(mustHex(id))], rawBucket(t, v, bucketRecords)[string(mustHex(id))]) {
 				t.Error("a refused write changed the record")
 			}
 		})
+	}
+}
+
+// longLogVault is a vault with two records and a log of n entries, the
+// last of which are uses of the first record.
+func longLogVault(t testing.TB, n int) (v *Vault, path string, a, b *secret.Record) {
+	t.Helper()
+	v, path, _ = stateVault(t)
+	a, b = rec("payments", "pay"), rec("billing", "bill")
+	add(t, v, a)
+	add(t, v, b)
+	const perTx = 4096
+	for done := 0; done < n; done += perTx {
+		err := v.Update(func(tx *Tx) error {
+			for i := done; i < min(n, done+perTx); i++ {
+				e := audit.Entry{Action: audit.Export, Detail: fmt.Sprintf("entry %d", i+1)}
+				if i >= n-2 {
+					e = audit.Entry{Action: audit.Reveal, RecordID: a.ID, Name: a.Name}
+				}
+				if err := tx.Log(e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return v, path, a, b
+}
+
+// TestLogMiddleTamperingRefusesWrites changes, removes, reorders and cuts
+// out entries in the middle of a long log, as someone who can write the
+// vault file could, and expects every command that changes the vault to
+// be refused with the file unchanged to the byte. A use is refused when its
+// sweep block covers the change.
+func TestLogMiddleTamperingRefusesWrites(t *testing.T) {
+	const n = 3*sweepBlock + 100 // four blocks; the next entry sweeps block 1
+	const mid = sweepBlock + 500
+	if lo, hi := sweepRange(n, n+1); lo > mid-200 || hi < mid+300 {
+		t.Fatalf("the next use sweeps entries %d to %d, not the changed ones", lo, hi)
+	}
+	v, path, a, b := longLogVault(t, n)
+	v.Close()
+	clean, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tampers := []struct {
+		name   string
+		change func(b *bolt.Bucket) error
+		want   string
+	}{
+		{"change", func(b *bolt.Bucket) error {
+			val := bytes.Clone(b.Get(logKey(mid)))
+			val[len(val)/2] ^= 1
+			return b.Put(logKey(mid), val)
+		}, fmt.Sprintf("audit log entry %d was changed", mid)},
+		{"delete", func(b *bolt.Bucket) error { return b.Delete(logKey(mid)) }, fmt.Sprintf("audit log entry %d was removed", mid)},
+		{"reorder", func(b *bolt.Bucket) error {
+			x, y := bytes.Clone(b.Get(logKey(mid))), bytes.Clone(b.Get(logKey(mid+1)))
+			b.Put(logKey(mid), y)
+			return b.Put(logKey(mid+1), x)
+		}, fmt.Sprintf("audit log entry %d was changed, or moved", mid)},
+		{"cut", func(b *bolt.Bucket) error {
+			// Entries cannot be renumbered without the key: a cut leaves
+			// a gap.
+			for i := uint64(mid - 200); i <= mid+300; i++ {
+				if err := b.Delete(logKey(i)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, fmt.Sprintf("audit log entry %d was removed", mid-200)},
+	}
+	writes := []struct {
+		name string
+		fn   func(tx *Tx) error
+	}{
+		{"add", func(tx *Tx) error {
+			r := rec("new", "new")
+			if err := tx.Put(r); err != nil {
+				return err
+			}
+			return tx.Log(audit.Entry{Action: audit.Add, RecordID: r.ID})
+		}},
+		{"edit", func(tx *Tx) error {
+			r, err := tx.Find("bill")
+			if err != nil {
+				return err
+			}
+			r.Notes = "hiding tracks"
+			if err := tx.Put(r); err != nil {
+				return err
+			}
+			return tx.Log(audit.Entry{Action: audit.Edit, RecordID: r.ID})
+		}},
+		{"import", func(tx *Tx) error {
+			for i := range 3 {
+				if err := tx.Put(rec(fmt.Sprintf("imported %d", i), "")); err != nil {
+					return err
+				}
+			}
+			return tx.Log(audit.Entry{Action: audit.Import, Detail: "3 API secrets"})
+		}},
+		{"edit without an entry", func(tx *Tx) error {
+			r, err := tx.Find("bill")
+			if err != nil {
+				return err
+			}
+			r.Notes = "quietly"
+			return tx.Put(r)
+		}},
+		{"rm", func(tx *Tx) error {
+			if err := tx.Delete(b.ID); err != nil {
+				return err
+			}
+			return tx.Log(audit.Entry{Action: audit.Remove, RecordID: b.ID})
+		}},
+		{"use, its block covering the change", func(tx *Tx) error {
+			return tx.Log(audit.Entry{Action: audit.Reveal, RecordID: a.ID})
+		}},
+	}
+	for _, tc := range tampers {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := os.WriteFile(path, clean, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			writeRawBucket(t, path, bucketLog, tc.change)
+			tampered, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := reopen(t, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer v.Close()
+			for _, w := range writes {
+				err := v.Update(w.fn)
+				if !errors.Is(err, ErrTampered) || !strings.Contains(err.Error(), tc.want) {
+					t.Errorf("%s: %v, want tampered: %s", w.name, err, tc.want)
+				}
+				if now, _ := os.ReadFile(path); !bytes.Equal(now, tampered) {
+					t.Fatalf("%s: a refused write changed the vault file", w.name)
+				}
+			}
+		})
+	}
+	// The untouched log takes every write.
+	if err := os.WriteFile(path, clean, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	v, err = reopen(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	for _, w := range writes {
+		if err := v.Update(w.fn); err != nil {
+			t.Errorf("%s on an untouched log: %v", w.name, err)
+		}
+	}
+}
+
+// TestLogUsesSweepTheLog changes one entry of a long log and records uses
+// one by one, without checking the whole log as a change does: some use
+// within one full sweep of blocks finds the change, and every use after it
+// is refused too (a refused use appends nothing).
+func TestLogUsesSweepTheLog(t *testing.T) {
+	const n = 3*sweepBlock + 100
+	v, path, a, _ := longLogVault(t, n)
+	v.Close()
+	const changed = 2*sweepBlock + 7 // in block 2
+	writeRawBucket(t, path, bucketLog, func(b *bolt.Bucket) error {
+		val := bytes.Clone(b.Get(logKey(changed)))
+		val[len(val)-3] ^= 1
+		return b.Put(logKey(changed), val)
+	})
+	v, err := reopen(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	use := func(tx *Tx) error { return tx.Log(audit.Entry{Action: audit.Copy, RecordID: a.ID}) }
+	refused := -1
+	for i := range 4 {
+		err := v.Update(use)
+		if err != nil {
+			if !errors.Is(err, ErrTampered) {
+				t.Fatal(err)
+			}
+			refused = i
+			break
+		}
+	}
+	if refused < 0 {
+		t.Fatal("four uses in a row did not find the changed entry")
+	}
+	if err := v.Update(use); !errors.Is(err, ErrTampered) {
+		t.Errorf("the use after a refused one: %v, want tampered", err)
+	}
+}
+
+func TestSweepRangeCoversEveryLink(t *testing.T) {
+	for _, count := range []uint64{1, 2, sweepBlock - 1, sweepBlock, sweepBlock + 1, 5*sweepBlock + 3} {
+		covered := map[uint64]bool{} // link i: from entry i to i+1
+		blocks := (count-1)/sweepBlock + 1
+		for next := count + 1; next <= count+blocks; next++ {
+			lo, hi := sweepRange(count, next)
+			if lo < 1 || hi > count || hi-lo > sweepBlock {
+				t.Fatalf("count %d, next %d: block %d-%d", count, next, lo, hi)
+			}
+			for i := lo; i < hi; i++ {
+				covered[i] = true
+			}
+		}
+		for i := uint64(1); i < count; i++ {
+			if !covered[i] {
+				t.Errorf("count %d: the link from entry %d is never checked", count, i)
+			}
+		}
 	}
 }

@@ -32,6 +32,10 @@ type Tx struct {
 	records     map[string]*secret.Record // full records decrypted so far, by id
 	metaOnly    map[*secret.Record]bool   // records handed out without their client secret
 	dirty       bool
+	// changed is set by every write but the Last use a logged use sets
+	// (see onlyUses).
+	changed    bool
+	logChecked logCheck // a check of the log made before the commit
 	// allowRollback lets `check --accept-rollback` read a vault whose
 	// generation went backwards.
 	allowRollback bool
@@ -117,6 +121,7 @@ func (tx *Tx) get(bucket, key []byte) []byte {
 
 // put and del queue a write to the records or secrets bucket.
 func (tx *Tx) put(bucket, key, val []byte) {
+	tx.changed = true
 	m := tx.pending[string(bucket)]
 	if m == nil {
 		m = map[string][]byte{}
@@ -383,7 +388,7 @@ func (tx *Tx) setEntry(kind byte, key, val string) error {
 		l.set(kind, key, val)
 	}
 	tx.dirtyLeaves[n] = true
-	tx.dirty = true
+	tx.dirty, tx.changed = true, true
 	return nil
 }
 
@@ -971,6 +976,7 @@ func (tx *Tx) PutBlob(name string, data []byte) error {
 	if name == "" {
 		return fmt.Errorf("empty blob name")
 	}
+	tx.changed = true
 	sealed := tx.k.blobs.seal(bucketData, []byte(name), pad(data))
 	if err := tx.btx.Bucket(bucketData).Put([]byte(name), sealed); err != nil {
 		return err
