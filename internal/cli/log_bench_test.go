@@ -17,8 +17,9 @@ import (
 // BenchmarkProcessRevealLog times `mysafe reveal` two ways in the same run,
 // alternately, against copies of the benchmark vault: one it can write, so
 // each reveal appends its audit log entry (and the last use), and one this
-// user may only read (0400), so nothing is recorded. It reports both
-// medians, their ratio (logged / not logged), and the bytes the log takes
+// user may only read (0400), so nothing is recorded. It reports the
+// medians of wall time and of CPU time (user and system) both ways, their
+// ratios (logged / not logged), and the bytes the log takes
 // in the file per entry (bbolt's pages for the log bucket, values with
 // their page headers, divided by the number of entries).
 //
@@ -73,7 +74,8 @@ func BenchmarkProcessRevealLog(b *testing.B) {
 	// from the generation both started at.
 	logged := append(slices.Clone(base), "MYSAFE_VAULT="+rw, "XDG_STATE_HOME="+filepath.Join(dir, "state-rw"))
 	unlogged := append(slices.Clone(base), "MYSAFE_VAULT="+ro, "XDG_STATE_HOME="+filepath.Join(dir, "state-ro"))
-	timed := func(env []string, a []string, wantNote bool) time.Duration {
+	// timed returns a run's wall time and CPU time (user and system).
+	timed := func(env []string, a []string, wantNote bool) (wall, cpu time.Duration) {
 		cmd := exec.Command(bin, a...)
 		cmd.Env = env
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
@@ -83,22 +85,30 @@ func BenchmarkProcessRevealLog(b *testing.B) {
 		if out, err := cmd.Output(); err != nil {
 			b.Fatalf("%v: %v\n%s%s", a, err, out, stderr.String())
 		}
-		d := time.Since(t0)
+		wall = time.Since(t0)
 		if got := strings.Contains(stderr.String(), "not recorded"); got != wantNote {
 			b.Fatalf("%v: said it was not recorded: %v, want %v (%s)", a, got, wantNote, stderr.String())
 		}
-		return d
+		return wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
-	var withLog, without []time.Duration
+	var withLog, without, withLogCPU, withoutCPU []time.Duration
+	run := func(logged bool, env []string, a []string) {
+		w, c := timed(env, a, !logged)
+		if logged {
+			withLog, withLogCPU = append(withLog, w), append(withLogCPU, c)
+		} else {
+			without, withoutCPU = append(without, w), append(withoutCPU, c)
+		}
+	}
 	i := 0
 	for b.Loop() {
 		a := []string{"reveal", fmt.Sprintf("svc-%05d", (i*7919)%benchRecords)}
 		if i%2 == 0 {
-			withLog = append(withLog, timed(logged, a, false))
-			without = append(without, timed(unlogged, a, true))
+			run(true, logged, a)
+			run(false, unlogged, a)
 		} else {
-			without = append(without, timed(unlogged, a, true))
-			withLog = append(withLog, timed(logged, a, false))
+			run(false, unlogged, a)
+			run(true, logged, a)
 		}
 		i++
 	}
@@ -110,6 +120,10 @@ func BenchmarkProcessRevealLog(b *testing.B) {
 	b.ReportMetric(lm, "logged-ms/median")
 	b.ReportMetric(um, "unlogged-ms/median")
 	b.ReportMetric(lm/um, "logged/unlogged")
+	lc, uc := median(withLogCPU), median(withoutCPU)
+	b.ReportMetric(lc, "logged-cpu-ms/median")
+	b.ReportMetric(uc, "unlogged-cpu-ms/median")
+	b.ReportMetric(lc/uc, "cpu-logged/unlogged")
 
 	db, err := bolt.Open(rw, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {

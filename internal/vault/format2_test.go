@@ -15,6 +15,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/mysafe/mysafe/internal/audit"
 	"github.com/mysafe/mysafe/internal/secret"
 )
 
@@ -350,6 +351,19 @@ func TestDeletedValuesAreErased(t *testing.T) {
 			t.Fatal("the change replaced no value")
 		}
 	}
+	// A commit that only records a use leaves the pages it frees (the
+	// record with its earlier Last use, the log's last page) to the next
+	// change, which erases them.
+	t.Run("use, then a change", func(t *testing.T) {
+		check(t, liveValues(t, v), func() {
+			for range 3 {
+				if err := v.Update(func(tx *Tx) error { return tx.Log(audit.Entry{Action: audit.Reveal, RecordID: b.ID}) }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			add(t, v, rec(secret.NewID(), ""))
+		})
+	})
 	t.Run("rm", func(t *testing.T) {
 		check(t, liveValues(t, v), func() {
 			if err := v.Update(func(tx *Tx) error { return tx.Delete(a.ID) }); err != nil {

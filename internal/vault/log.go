@@ -83,12 +83,9 @@ func (tx *Tx) Log(e audit.Entry) error {
 			return err
 		}
 		r.LastUsedAt = e.Time
-		// Recording a use is not a change: see onlyUses.
-		changed := tx.changed
 		if err := tx.Put(r); err != nil {
 			return err
 		}
-		tx.changed = changed
 	}
 	tx.logged = append(tx.logged, e)
 	tx.dirty = true

@@ -375,3 +375,38 @@ func TestSweepRangeCoversEveryLink(t *testing.T) {
 		}
 	}
 }
+
+// TestLogUseThatChangesIsAChange makes sure only a use that changes
+// nothing but the Last use counts as one: a transaction that changes the
+// record it uses (even through the copy it read) checks the whole log,
+// and a pure use leaves the freed pages for the next change to erase.
+func TestLogUseThatChangesIsAChange(t *testing.T) {
+	const n = 3*sweepBlock + 100
+	v, path, a, _ := longLogVault(t, n)
+	v.Close()
+	// A change in block 3, which the next use does not sweep (block 1).
+	writeRawBucket(t, path, bucketLog, func(b *bolt.Bucket) error { return b.Delete(logKey(3*sweepBlock + 5)) })
+	v, err := reopen(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	before, _ := os.ReadFile(path)
+	err = v.Update(func(tx *Tx) error {
+		r, err := tx.Find(a.Identifier)
+		if err != nil {
+			return err
+		}
+		r.Notes = "changed in passing"
+		return tx.Log(audit.Entry{Action: audit.Reveal, RecordID: r.ID})
+	})
+	if !errors.Is(err, ErrTampered) {
+		t.Fatalf("a use that changes the record: %v, want tampered", err)
+	}
+	if now, _ := os.ReadFile(path); !bytes.Equal(now, before) {
+		t.Fatal("a refused write changed the vault file")
+	}
+	if err := v.Update(func(tx *Tx) error { return tx.Log(audit.Entry{Action: audit.Reveal, RecordID: a.ID}) }); err != nil {
+		t.Fatalf("a pure use outside the changed block: %v", err)
+	}
+}

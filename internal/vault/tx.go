@@ -201,7 +201,11 @@ func (v *Vault) View(fn func(*Tx) error) error {
 // Update runs fn in a read-write transaction. If fn returns an error nothing
 // is written. After the commit, while the file is still locked, the pages
 // the commit freed are overwritten with zeros, so no old version of a value
-// stays in the file.
+// stays in the file; except after a commit that only records uses (see
+// onlyUses): the pages it frees hold older copies of what it keeps (the
+// records used, with an earlier Last use, an index page, the log's last
+// page with fewer entries), nothing that was removed or replaced, and are
+// erased by the next commit that changes the vault.
 func (v *Vault) Update(fn func(*Tx) error) error {
 	if v.keys == nil {
 		return ErrLocked
@@ -214,12 +218,21 @@ func (v *Vault) Update(fn func(*Tx) error) error {
 	if err := v.canRecord(); err != nil {
 		return err
 	}
-	gen, err := v.commit(fn)
+	var uses bool
+	gen, err := v.commit(func(tx *Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		uses = tx.onlyUses()
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	if err := v.wipe(); err != nil {
-		return err
+	if !uses {
+		if err := v.wipe(); err != nil {
+			return err
+		}
 	}
 	return v.remember(gen)
 }
@@ -717,6 +730,15 @@ func (tx *Tx) Put(r *secret.Record) error {
 	if err != nil {
 		return err
 	}
+	// A Put that changes nothing but the Last use is not a change (see
+	// onlyUses).
+	if exists && (keepSecret || old.ClientSecret.Equal(r.ClientSecret)) {
+		m.LastUsedAt = old.LastUsedAt
+		if same, err := m.MarshalBinary(); err == nil && bytes.Equal(same, metaEncoding(old)) {
+			changed := tx.changed
+			defer func() { tx.changed = changed }()
+		}
+	}
 	sealedMeta := tx.k.records.seal(bucketRecords, keyb, pad(pt))
 	clear(pt)
 	tx.put(bucketRecords, keyb, sealedMeta)
@@ -772,6 +794,14 @@ func (tx *Tx) Put(r *secret.Record) error {
 	tx.records[r.ID] = r
 	tx.dirty = true
 	return nil
+}
+
+// metaEncoding is a record's metadata encoding (nil if it does not encode).
+func metaEncoding(r *secret.Record) []byte {
+	m := *r
+	m.ClientSecret = secret.Value{}
+	b, _ := m.MarshalBinary()
+	return b
 }
 
 // placedPerTx bounds the new records of one transaction whose id is

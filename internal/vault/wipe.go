@@ -14,11 +14,12 @@ import (
 // the free-page list of the newest commit straight from the file and
 // erases every free page that held values (erasePage: a hole punched in
 // the file where the file system supports it, zeros written over it
-// otherwise), then syncs. It
-// runs after every commit, while this process still holds the exclusive
+// otherwise), then syncs. It runs after every commit but those that only
+// record uses (see Update), while this process still holds the exclusive
 // lock, so no reader can be using those pages. It wipes every free page,
 // not only those of the last commit: a process killed between its commit
-// and its wipe leaves old pages that the next change to the vault erases.
+// and its wipe, or a use, leaves old pages that the next change to the
+// vault erases.
 //
 // Pages freed by the last commit are still those of the previous commit:
 // after the wipe, bbolt can no longer fall back to it. A damaged newest
