@@ -131,6 +131,7 @@ func TestScript(t *testing.T) {
 			"stopagent":    cmdStopAgent,
 			"redact":       cmdRedact,
 			"chown":        cmdChown,
+			"nobody":       cmdNobody,
 		},
 	})
 }
@@ -143,6 +144,68 @@ func cmdChown(ts *testscript.TestScript, neg bool, args []string) {
 	uid, err := strconv.Atoi(args[0])
 	ts.Check(err)
 	ts.Check(os.Lchown(ts.MkAbs(args[1]), uid, -1))
+}
+
+// nobodyUID is the user stories run as when file modes must hold: root
+// may write any file whatever its mode.
+const nobodyUID = 65534
+
+// nobody CODE PROG [ARGS...]: run PROG as a user who is not root and
+// require that exact exit status, for stories about files this user may
+// only read. Run by root, PROG runs as user 65534 through setpriv
+// (util-linux): the script's folder is given to that user and its
+// ancestors made traversable, and mysafe runs from a copy of this test
+// binary inside it (the original's folder is root's alone). Run by anyone
+// else, PROG runs as it is. The condition [nobody] says whether this
+// works here.
+func cmdNobody(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: nobody CODE PROG [ARGS...]")
+	}
+	if os.Geteuid() != 0 {
+		cmdExits(ts, false, args)
+		return
+	}
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		ts.Fatalf("setpriv (util-linux) is needed to run this as a user who is not root (guard the story with [!nobody] skip): %v", err)
+	}
+	work := ts.Getenv("WORK")
+	dir := filepath.Join(work, ".nobody")
+	bin := filepath.Join(dir, "mysafe")
+	if _, err := os.Stat(bin); err != nil {
+		ts.Check(os.MkdirAll(filepath.Join(dir, "cover"), 0o700))
+		self, err := os.Executable()
+		ts.Check(err)
+		data, err := os.ReadFile(self)
+		ts.Check(err)
+		ts.Check(os.WriteFile(bin, data, 0o755))
+		// The folders above the script's, made by the test harness for
+		// root alone, become traversable (not readable) by others.
+		for d := filepath.Dir(work); d != filepath.Dir(d) && strings.HasPrefix(d, os.TempDir()+string(filepath.Separator)); d = filepath.Dir(d) {
+			fi, err := os.Stat(d)
+			ts.Check(err)
+			if fi.Mode().Perm()&0o001 == 0 {
+				ts.Check(os.Chmod(d, fi.Mode().Perm()|0o001))
+			}
+		}
+	}
+	// Everything the script made so far belongs to that user now.
+	ts.Check(filepath.Walk(work, func(p string, _ os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(p, nobodyUID, nobodyUID)
+	}))
+	prog := args[1]
+	if prog == "mysafe" {
+		prog = bin
+	}
+	// Coverage of these runs goes to a folder that user may write.
+	cmd := append([]string{strconv.Itoa(0), "setpriv", "--reuid=" + strconv.Itoa(nobodyUID), "--regid=" + strconv.Itoa(nobodyUID), "--clear-groups",
+		"--", "env", "GOCOVERDIR=" + filepath.Join(dir, "cover"), prog}, args[2:]...)
+	cmd[0], cmd[1] = args[0], setpriv
+	cmdExits(ts, false, cmd)
 }
 
 // exits CODE PROG [ARGS...]: run PROG and require that exact exit status.
@@ -375,6 +438,14 @@ func cmdStopAgent(ts *testscript.TestScript, neg bool, args []string) {
 func needTool(cond string) (bool, error) {
 	if cond == "root" {
 		return os.Geteuid() == 0, nil
+	}
+	if cond == "nobody" {
+		// The `nobody` command works: this user is not root, or root
+		// can drop to another user with setpriv (required in CI).
+		if os.Geteuid() != 0 {
+			return true, nil
+		}
+		return needTool("need:setpriv")
 	}
 	prog, ok := strings.CutPrefix(cond, "need:")
 	if !ok {
