@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
@@ -257,6 +258,7 @@ func checkTree(tx *Tx, rep *CheckReport, problem func(string, ...any)) {
 	hints := map[byte]map[string][]string{kindIdent: {}, kindName: {}}
 	versionKeys := map[string]bool{} // every key the versions bucket should hold
 	var records uint64
+	var used []*secret.Record // every record, for its Last use
 	for n := range numLeaves {
 		l := tx.leaves[n]
 		if l == nil {
@@ -276,6 +278,7 @@ func checkTree(tx *Tx, rep *CheckReport, problem func(string, ...any)) {
 					continue
 				}
 				rep.Records++
+				used = append(used, r)
 				checkVersions(tx, e.key, e.val, r, versionKeys, problem)
 				hints[kindName][tx.nameHint(r.Name)] = append(hints[kindName][tx.nameHint(r.Name)], e.key)
 				if r.Identifier != "" {
@@ -324,7 +327,15 @@ func checkTree(tx *Tx, rep *CheckReport, problem func(string, ...any)) {
 			return nil
 		})
 	}
-	tx.walkLog(problem, func(*audit.Entry) error { return nil })
+	// Each record's Last use is the time of its latest use in the log.
+	var uses audit.LastUses
+	tx.walkLog(problem, func(e *audit.Entry) error { uses.Add(e); return nil })
+	slices.SortFunc(used, func(a, b *secret.Record) int { return strings.Compare(a.ID, b.ID) })
+	for _, r := range used {
+		if p := uses.Check(r.ID, r.LastUsedAt); p != "" {
+			problem("record %s (%s): %s", r.ID, r.Name, p)
+		}
+	}
 	for _, b := range []struct {
 		bucket []byte
 		kind   byte

@@ -410,3 +410,75 @@ func TestLogUseThatChangesIsAChange(t *testing.T) {
 		t.Fatalf("a pure use outside the changed block: %v", err)
 	}
 }
+
+// TestCheckLastUseAgainstLog changes a record's Last use without the log
+// entry that goes with it, as a writer with the keys could (or a bug), and
+// expects check to report the mismatch; uses, removals and a record that
+// was never used pass.
+func TestCheckLastUseAgainstLog(t *testing.T) {
+	v, _, id := logVault(t)
+	defer v.Close()
+	other := rec("billing", "bill")
+	add(t, v, other)
+	gone := rec("gone", "gone")
+	add(t, v, gone)
+	if err := v.Update(func(tx *Tx) error { return tx.Log(audit.Entry{Action: audit.Exec, RecordID: gone.ID}) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Update(func(tx *Tx) error { return tx.Delete(gone.ID) }); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := v.Check(false); err != nil || !rep.OK() {
+		t.Fatalf("check of a consistent vault: %v %q", err, rep.Problems)
+	}
+	setLastUse := func(id string, at time.Time) {
+		t.Helper()
+		err := v.Update(func(tx *Tx) error {
+			key, _, err := tx.recordKey(id)
+			if err != nil {
+				return err
+			}
+			r, err := tx.record(key)
+			if err != nil {
+				return err
+			}
+			r.LastUsedAt = at
+			return tx.Put(r)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		id   string
+		at   time.Time
+		want string
+	}{
+		{"moved back", id, time.Now().Add(-time.Minute), "but its last use in the audit log (entry 5) was at"},
+		{"cleared", id, time.Time{}, "its Last use is never, but its last use in the audit log"},
+		{"never used", other.ID, time.Now(), "but the audit log records no use of it"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var before time.Time
+			v.View(func(tx *Tx) error {
+				key, _, _ := tx.recordKey(c.id)
+				r, _ := tx.record(key)
+				before = r.LastUsedAt
+				return nil
+			})
+			setLastUse(c.id, c.at)
+			rep, err := v.Check(false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Join(rep.Problems, "\n"); len(rep.Problems) != 1 || !strings.Contains(got, c.want) || !strings.Contains(got, c.id) {
+				t.Errorf("check found %q, want one problem with %q", rep.Problems, c.want)
+			}
+			setLastUse(c.id, before)
+			if rep, _ := v.Check(false); !rep.OK() {
+				t.Errorf("after putting it back: %q", rep.Problems)
+			}
+		})
+	}
+}
