@@ -15,6 +15,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,6 +27,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/mysafe/mysafe/internal/clipboard"
 	"github.com/mysafe/mysafe/internal/clipboard/xvfbtest"
@@ -301,6 +304,78 @@ func TestClipboardX11(t *testing.T) {
 			t.Errorf("clipboard holds %q after the clear, want it empty", got)
 		}
 		d.waitHelpersDone()
+	})
+
+	// reveal --copy records a copy entry, and the entry's time is the Last
+	// use; a vault whose log was changed copies nothing.
+	t.Run("the copy is logged", func(t *testing.T) {
+		d := newXDesk(t)
+		env := d.env("MYSAFE_PASSPHRASE=" + testPassphrase)
+		d.addPayments(env)
+		d.copied(env, "Client secret of payments copied; it will not be cleared", x11Secret,
+			"payments-prod", "--copy", "--clear-after", "0")
+		var entries []struct {
+			Seq      uint64    `json:"seq"`
+			Time     time.Time `json:"time"`
+			Action   string    `json:"action"`
+			RecordID string    `json:"record_id"`
+			Name     string    `json:"name"`
+			User     string    `json:"user"`
+			Detail   string    `json:"detail"`
+		}
+		out := d.mustIn(env, "", "log", "payments-prod", "--json").stdout
+		if err := json.Unmarshal([]byte(out), &entries); err != nil {
+			t.Fatalf("log --json: %v\n%s", err, out)
+		}
+		var copies int
+		for _, e := range entries {
+			switch e.Action {
+			case "copy":
+				copies++
+				if e.Name != "payments" || e.User != "tester" || strings.Contains(out, x11Secret) {
+					t.Errorf("copy entry %+v", e)
+				}
+				// show prints whole seconds.
+				if last := d.lastUsed(env, "payments-prod"); last == nil || !last.Equal(e.Time.Truncate(time.Second)) {
+					t.Errorf("last_used_at = %v, want the copy entry's time %v", last, e.Time)
+				}
+			case "reveal":
+				t.Errorf("reveal --copy logged a reveal: %+v", e)
+			}
+		}
+		if copies != 1 {
+			t.Fatalf("%d copy entries, want 1:\n%s", copies, out)
+		}
+		if r := d.mustIn(env, "", "check"); !strings.HasPrefix(r.stdout, "ok: ") {
+			t.Errorf("check: %s", r.stdout)
+		}
+
+		// Someone who can write the file changes the copy entry: the next
+		// copy is refused before it touches the clipboard.
+		d.setClipboard("the user's own text")
+		vault := filepath.Join(d.home, ".local", "share", "mysafe", "vault.db")
+		db, err := bolt.Open(vault, 0o600, &bolt.Options{Timeout: xDeadline})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket([]byte("log"))
+			k := binary.BigEndian.AppendUint64(nil, entries[len(entries)-1].Seq)
+			v := bytes.Clone(b.Get(k))
+			v[len(v)/2] ^= 1
+			return b.Put(k, v)
+		})
+		db.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := d.runIn(env, "", "reveal", "payments-prod", "--copy", "--clear-after", "0")
+		if r.code != 4 || r.stdout != "" || !strings.HasPrefix(r.stderr, "mysafe: ") || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("a copy from a changed log: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+		}
+		if got := d.clipboard(); got != "the user's own text" {
+			t.Errorf("the clipboard holds %q after a refused copy", got)
+		}
 	})
 
 	t.Run("content copied since is left alone", func(t *testing.T) {
