@@ -117,6 +117,18 @@ func TestScript(t *testing.T) {
 				return ferr
 			}
 			e.Setenv("FORMAT1", format1)
+			// A share bundle and an export written by an earlier mysafe,
+			// which must keep importing.
+			bundle2, ferr := filepath.Abs(filepath.Join("..", "share", "testdata", "bundle2"))
+			if ferr != nil {
+				return ferr
+			}
+			e.Setenv("BUNDLE2", bundle2)
+			export1, ferr := filepath.Abs(filepath.Join("..", "secret", "testdata", "export1.json"))
+			if ferr != nil {
+				return ferr
+			}
+			e.Setenv("EXPORT1", export1)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
