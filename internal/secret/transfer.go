@@ -8,15 +8,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 )
 
-// ExportJSON is one object of `mysafe export --format json` and of the
-// files `mysafe import --format json` reads: the JSON shape plus the client
-// secret, in clear.
+// ExportJSON is one object of `mysafe export --format json`: the JSON
+// shape of `list --json`, in its documented order, plus the client secret,
+// in clear. Its members are those of the portable record (Portable), which
+// is what `mysafe import --format json` reads back, and the vault-local
+// ones an import leaves to the importing vault.
 //
 // JSON strings are Unicode text, and a client secret is bytes. A secret that
 // is valid UTF-8 is written as client_secret; one that is not (binary key
@@ -85,39 +88,23 @@ type ImportError struct {
 func (e *ImportError) Error() string { return fmt.Sprintf("entry %d: %v", e.Entry, e.Err) }
 func (e *ImportError) Unwrap() error { return e.Err }
 
-// importJSON is what an import entry may hold. Unknown keys are refused so a
+// importJSON is what an entry of an import file may hold: the portable
+// record, and the members an export writes around it (id, owner,
+// permission, last use, access), which are accepted and left for the
+// importing vault to set, but the last use. Unknown keys are refused so a
 // misspelt column is not silently dropped.
 type importJSON struct {
+	Portable
 	ID           string     `json:"id"`
-	Name         string     `json:"name"`
-	URL          string     `json:"url"`
-	ClientID     string     `json:"client_id"`
-	ClientSecret string     `json:"client_secret"`
-	SecretBase64 *string    `json:"client_secret_base64"`
-	Identifier   string     `json:"identifier"`
-	Method       string     `json:"method"`
-	TokenURL     string     `json:"token_url"`
-	TokenAuth    string     `json:"token_auth"`
-	Tags         []string   `json:"tags"`
-	Notes        string     `json:"notes"`
 	Owner        string     `json:"owner"`
 	Permission   string     `json:"permission"`
-	CreatedAt    *time.Time `json:"created_at"`
-	UpdatedAt    *time.Time `json:"updated_at"`
 	LastUsedAt   *time.Time `json:"last_used_at"`
 	Access       any        `json:"access"`
+	SecretBase64 *string    `json:"client_secret_base64"`
 }
 
 func (j *importJSON) record() *Record {
-	r := &Record{Name: j.Name, URL: j.URL, ClientID: j.ClientID, ClientSecret: NewValue(j.ClientSecret),
-		Identifier: j.Identifier, Method: j.Method, Tags: j.Tags, Notes: j.Notes,
-		TokenURL: j.TokenURL, TokenAuth: j.TokenAuth}
-	if j.CreatedAt != nil {
-		r.CreatedAt = *j.CreatedAt
-	}
-	if j.UpdatedAt != nil {
-		r.UpdatedAt = *j.UpdatedAt
-	}
+	r := j.Portable.Record()
 	if j.LastUsedAt != nil {
 		r.LastUsedAt = *j.LastUsedAt
 	}
@@ -165,6 +152,17 @@ func DecodeImportJSON(rd io.Reader) ([]ImportItem, error) {
 }
 
 func jsonFieldError(err error) *FieldError {
+	if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && te.Struct != "" {
+		// Name the member as the file has it: the portable record's Go
+		// name is not part of the file's shape, and a client secret is a
+		// string there.
+		typ := te.Type.String()
+		if te.Type == reflect.TypeFor[Clear]() {
+			typ = "string"
+		}
+		return &FieldError{Field: "json", Msg: fmt.Sprintf("cannot unmarshal %s into Go struct field %s.%s of type %s",
+			te.Value, te.Struct, strings.TrimPrefix(te.Field, "Portable."), typ)}
+	}
 	return &FieldError{Field: "json", Msg: strings.TrimPrefix(err.Error(), "json: ")}
 }
 
@@ -187,7 +185,7 @@ func decodeImportEntry(i int, raw json.RawMessage) ImportItem {
 		switch {
 		case err != nil:
 			item.Problems = append(item.Problems, &FieldError{Field: "client_secret_base64", Msg: "not standard base64"})
-		case j.ClientSecret != "":
+		case !j.ClientSecret.IsZero():
 			item.Problems = append(item.Problems, &FieldError{Field: "client_secret_base64", Msg: "give client_secret or client_secret_base64, not both"})
 		default:
 			r.ClientSecret = NewValueBytes(b)
@@ -242,23 +240,25 @@ func DecodeImportCSV(rd io.Reader) ([]ImportItem, error) {
 			}
 			return ""
 		}
-		j := importJSON{Name: get("name"), URL: get("url"), ClientID: get("client_id"), ClientSecret: get("client_secret"),
+		p := Portable{Name: get("name"), URL: get("url"), ClientID: get("client_id"), ClientSecret: Clear{NewValue(get("client_secret"))},
 			Identifier: get("identifier"), Method: get("method"), Notes: get("notes"), Tags: strings.Fields(get("tags")),
 			TokenURL: get("token_url"), TokenAuth: get("token_auth")}
+		var lastUsed time.Time
 		for _, tc := range []struct {
 			c   string
-			dst **time.Time
-		}{{"created_at", &j.CreatedAt}, {"updated_at", &j.UpdatedAt}, {"last_used_at", &j.LastUsedAt}} {
+			dst *time.Time
+		}{{"created_at", &p.CreatedAt}, {"updated_at", &p.UpdatedAt}, {"last_used_at", &lastUsed}} {
 			if s := get(tc.c); s != "" {
 				t, err := time.Parse(time.RFC3339, s)
 				if err != nil {
 					item.Problems = append(item.Problems, &FieldError{Field: tc.c, Msg: fmt.Sprintf("%q is not an RFC 3339 time", s)})
 					continue
 				}
-				*tc.dst = &t
+				*tc.dst = t
 			}
 		}
-		item.Record = j.record()
+		item.Record = p.Record()
+		item.Record.LastUsedAt = lastUsed
 		out = append(out, item)
 	}
 }

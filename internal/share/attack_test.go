@@ -62,9 +62,9 @@ func (u *user) recipient(t testing.TB) Recipient {
 func (u *user) record(rev uint64, viewers ...*user) Record {
 	r := Record{
 		UID: uid1, Revision: rev, Owner: u.name, OwnerKey: u.key(),
-		Name: "payments", URL: "https://pay.example/v2", ClientID: "pay-app",
-		ClientSecret: secret.NewValue("s3cr3t-genuine"), Identifier: "payments-prod",
-		CreatedAt: testNow().Add(-48 * 1e9 * 3600), UpdatedAt: testNow().Add(-1e9 * 3600),
+		Portable: secret.Portable{Name: "payments", URL: "https://pay.example/v2", ClientID: "pay-app",
+			ClientSecret: secret.Clear{Value: secret.NewValue("s3cr3t-genuine")}, Identifier: "payments-prod",
+			CreatedAt: testNow().Add(-48 * 1e9 * 3600), UpdatedAt: testNow().Add(-1e9 * 3600)},
 	}
 	for _, v := range viewers {
 		r.Access = append(r.Access, Access{Name: v.name, Recipient: v.key(), Permission: secret.PermView, GrantedAt: testNow().Add(-1e9 * 3600)})
@@ -134,7 +134,7 @@ func TestAttackForgedEditByViewHolder(t *testing.T) {
 		{Name: "eve", Recipient: eve.key(), Permission: secret.PermEdit},
 	}
 	forged := bob.record(4, dave)
-	forged.ClientSecret = secret.NewValue("attacker-secret")
+	forged.ClientSecret.Value = secret.NewValue("attacker-secret")
 	s := dave.sender()
 	s.PQRecipient = eve.pq.Recipient().String()
 	data := dave.bundle(t, s, []*user{bob}, forged)
@@ -216,7 +216,7 @@ func TestAttackForgedOwnerLabel(t *testing.T) {
 func TestAttackIDSquatting(t *testing.T) {
 	bob, carol, dave := newUser(t, "bob"), newUser(t, "carol"), newUser(t, "dave")
 	squat := bob.record(1000000, carol)
-	squat.ClientSecret = secret.NewValue("attacker-secret")
+	squat.ClientSecret.Value = secret.NewValue("attacker-secret")
 	// Carol knows Bob: the squatter is refused outright.
 	plan, err := importInto(t, carol, dave.bundle(t, dave.sender(), []*user{carol}, squat), contactsOf(bob), nil, "")
 	mustRefuse(t, plan, err, ErrNotPermitted, "not signed by them")

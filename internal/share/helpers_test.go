@@ -129,20 +129,22 @@ func newSigningKey(t testing.TB) ed25519.PrivateKey {
 // testRecord returns a valid record owned by owner.
 func testRecord(owner person, uid, name string) Record {
 	return Record{
-		UID:          uid,
-		Name:         name,
-		URL:          "https://api.example.com/v1?a=1&b=<2>",
-		ClientID:     "client-" + name,
-		ClientSecret: secret.NewValue("s3cr3t-" + name),
-		Identifier:   name,
-		Method:       "POST",
-		Tags:         []string{"prod", "billing"},
-		Notes:        "rotated quarterly\nask ops",
-		Owner:        owner.name,
-		OwnerKey:     owner.key,
-		CreatedAt:    time.Date(2029, 1, 2, 3, 4, 5, 0, time.UTC),
-		UpdatedAt:    time.Date(2029, 6, 7, 8, 9, 10, 0, time.UTC),
-		Revision:     3,
+		UID:      uid,
+		Owner:    owner.name,
+		OwnerKey: owner.key,
+		Revision: 3,
+		Portable: secret.Portable{
+			Name:         name,
+			URL:          "https://api.example.com/v1?a=1&b=<2>",
+			ClientID:     "client-" + name,
+			ClientSecret: secret.Clear{Value: secret.NewValue("s3cr3t-" + name)},
+			Identifier:   name,
+			Method:       "POST",
+			Tags:         []string{"prod", "billing"},
+			Notes:        "rotated quarterly\nask ops",
+			CreatedAt:    time.Date(2029, 1, 2, 3, 4, 5, 0, time.UTC),
+			UpdatedAt:    time.Date(2029, 6, 7, 8, 9, 10, 0, time.UTC),
+		},
 	}
 }
 

@@ -185,7 +185,7 @@ func decideOwn(local *secret.Record, in Incoming, isSelf func(string) bool) Deci
 		return refuse("%q is yours and the sender has no edit access to it", local.Name)
 	}
 	r := local.Clone()
-	setContent(r, rec)
+	rec.SetContent(r)
 	if was, now := local.TokenServer(), r.TokenServer(); was != now {
 		ref := local.Identifier
 		if ref == "" {
@@ -291,15 +291,6 @@ func unverifiedRecord(rec Record) *secret.Record {
 	return r
 }
 
-func setContent(r *secret.Record, rec Record) {
-	r.Name, r.URL, r.ClientID = rec.Name, rec.URL, rec.ClientID
-	r.ClientSecret = secret.NewValueBytes(rec.ClientSecret.Bytes())
-	r.Identifier, r.Method, r.Notes = rec.Identifier, rec.Method, rec.Notes
-	r.TokenURL, r.TokenAuth = rec.TokenURL, rec.TokenAuth
-	r.Tags = slices.Clone(rec.Tags)
-	r.UpdatedAt = rec.UpdatedAt
-}
-
 // grantedAt returns when the user's own access entry was granted, or the
 // zero time.
 func grantedAt(access []secret.Access, isSelf func(string) bool) time.Time {
@@ -329,7 +320,7 @@ func refuse(format string, args ...any) Decision {
 func sameContent(local *secret.Record, rec Record) bool {
 	name := local.Name == rec.Name || strings.HasPrefix(local.Name, rec.Name+" (from ")
 	return name && local.URL == rec.URL && local.ClientID == rec.ClientID &&
-		local.ClientSecret.Equal(rec.ClientSecret) && local.Identifier == rec.Identifier &&
+		local.ClientSecret.Equal(rec.ClientSecret.Value) && local.Identifier == rec.Identifier &&
 		local.Method == rec.Method && local.Notes == rec.Notes && slices.Equal(local.Tags, rec.Tags) &&
 		local.TokenURL == rec.TokenURL && local.TokenAuth == rec.TokenAuth
 }

@@ -34,7 +34,7 @@ func TestDecideRecord(t *testing.T) {
 		r = withAccess(r, secret.PermEdit, bob)
 		r = withAccess(r, secret.PermView, carol)
 		if changed {
-			r.ClientSecret = secret.NewValue("rotated")
+			r.ClientSecret.Value = secret.NewValue("rotated")
 		}
 		if signer != nil {
 			r = signedBy(r, *signer)

@@ -90,30 +90,23 @@ type Access struct {
 }
 
 // Record is one revision of an API secret as a bundle carries it: the
-// fields every copy shares, the client secret included, the owner and the
-// owner's access list. Vault-local fields (id, last use, the importer's
-// permission, synced revision) stay behind.
+// portable record (secret.Portable: the fields every copy shares, the
+// client secret included) with its sharing identity around it: its uid and
+// revision, its owner and the owner's access list. Vault-local fields (id,
+// last use, the importer's permission, synced revision) stay behind.
+//
+// Its JSON form, in the order of the fields, is the record's canonical
+// encoding, which the owner signs: see canonical.
 type Record struct {
-	UID          string
-	Revision     uint64
-	Owner        string // the owner's name
-	OwnerKey     string // the owner's sharing key
-	Access       []Access
-	Name         string
-	URL          string
-	ClientID     string
-	ClientSecret secret.Value
-	Identifier   string
-	Method       string
-	Tags         []string
-	Notes        string
-	// TokenURL and TokenAuth are the OAuth 2.0 token endpoint and client
-	// authentication `mysafe token` uses; both optional. Where a client
-	// secret is sent is for the owner alone to change: see DecideRecord.
-	TokenURL  string
-	TokenAuth string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	UID      string   `json:"uid"`
+	Revision uint64   `json:"revision"`
+	Owner    string   `json:"owner"`     // the owner's name
+	OwnerKey string   `json:"owner_key"` // the owner's sharing key
+	Access   []Access `json:"access"`
+	// Portable holds the record's content. Where a client secret is sent
+	// (TokenURL, TokenAuth) is for the owner alone to change: see
+	// DecideRecord.
+	secret.Portable
 
 	// OwnerSigner is the key that made the record's owner signature, in
 	// authorized_keys form, once Open has verified that signature; empty
@@ -121,71 +114,37 @@ type Record struct {
 	// encoding of everything above. Whether the signer is really the owner
 	// is for the caller to decide, against the owner's contact card: see
 	// DecideRecord.
-	OwnerSigner string
-}
-
-// recordJSON is the wire form of Record, in canonical member order. The
-// client secret is a plain string only here, so a Record printed by mistake
-// still shows "(elided)".
-type recordJSON struct {
-	UID          string    `json:"uid"`
-	Revision     uint64    `json:"revision"`
-	Owner        string    `json:"owner"`
-	OwnerKey     string    `json:"owner_key"`
-	Access       []Access  `json:"access"`
-	Name         string    `json:"name"`
-	URL          string    `json:"url"`
-	ClientID     string    `json:"client_id"`
-	ClientSecret string    `json:"client_secret"`
-	Identifier   string    `json:"identifier"`
-	Method       string    `json:"method"`
-	Tags         []string  `json:"tags"`
-	Notes        string    `json:"notes"`
-	TokenURL     string    `json:"token_url,omitempty"`
-	TokenAuth    string    `json:"token_auth,omitempty"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	OwnerSigner string `json:"-"`
 }
 
 // canonical returns the record's canonical encoding, the bytes an owner
-// signs: compact JSON, members in the order of recordJSON, times in UTC
-// with nanoseconds only when present, HTML characters not escaped, the
+// signs: compact JSON, members in the order of Record's fields, times in
+// UTC with nanoseconds only when present, HTML characters not escaped, the
 // token fields only when set (so records without them encode as they did
-// before the fields existed).
+// before the fields existed). TestBundleOfEarlierVersionOpens holds it to
+// the bytes earlier versions signed.
 func (rec *Record) canonical() ([]byte, error) {
-	tags, access := rec.Tags, append([]Access{}, rec.Access...)
-	if tags == nil {
-		tags = []string{}
+	c := *rec
+	c.Access = append([]Access{}, rec.Access...)
+	if c.Tags == nil {
+		c.Tags = []string{}
 	}
-	for i := range access {
-		access[i].GrantedAt = access[i].GrantedAt.UTC()
+	for i := range c.Access {
+		c.Access[i].GrantedAt = c.Access[i].GrantedAt.UTC()
 	}
+	c.CreatedAt, c.UpdatedAt = rec.CreatedAt.UTC(), rec.UpdatedAt.UTC()
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false) // keep URLs legible
-	err := enc.Encode(recordJSON{
-		UID: rec.UID, Revision: rec.Revision, Owner: rec.Owner, OwnerKey: rec.OwnerKey, Access: access,
-		Name: rec.Name, URL: rec.URL, ClientID: rec.ClientID, ClientSecret: rec.ClientSecret.Reveal(),
-		Identifier: rec.Identifier, Method: rec.Method, Tags: tags, Notes: rec.Notes,
-		TokenURL: rec.TokenURL, TokenAuth: rec.TokenAuth,
-		CreatedAt: rec.CreatedAt.UTC(), UpdatedAt: rec.UpdatedAt.UTC(),
-	})
+	err := enc.Encode(&c)
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
 }
 
 // decodeRecord decodes the record form after checkStrict accepted it.
 func decodeRecord(b []byte) (Record, error) {
-	var j recordJSON
-	if err := json.Unmarshal(b, &j); err != nil {
-		return Record{}, err
-	}
-	return Record{
-		UID: j.UID, Revision: j.Revision, Owner: j.Owner, OwnerKey: j.OwnerKey, Access: j.Access,
-		Name: j.Name, URL: j.URL, ClientID: j.ClientID, ClientSecret: secret.NewValue(j.ClientSecret),
-		Identifier: j.Identifier, Method: j.Method, Tags: j.Tags, Notes: j.Notes,
-		TokenURL: j.TokenURL, TokenAuth: j.TokenAuth,
-		CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt,
-	}, nil
+	var rec Record
+	err := json.Unmarshal(b, &rec)
+	return rec, err
 }
 
 // The shapes of signed JSON, for checkStrict. Strings are bounded well
@@ -296,23 +255,13 @@ func (p *Payload) PostQuantum() bool {
 // The access list is r's unrevoked entries other than the owner's.
 func RecordFromSecret(r *secret.Record, self Party) Record {
 	rec := Record{
-		UID:          r.UID,
-		Revision:     r.Revision,
-		Owner:        r.Owner,
-		OwnerKey:     r.OwnerKey,
-		Name:         r.Name,
-		URL:          r.URL,
-		ClientID:     r.ClientID,
-		ClientSecret: secret.NewValueBytes(r.ClientSecret.Bytes()),
-		Identifier:   r.Identifier,
-		Method:       r.Method,
-		Tags:         append([]string(nil), r.Tags...),
-		Notes:        r.Notes,
-		TokenURL:     r.TokenURL,
-		TokenAuth:    r.TokenAuth,
-		CreatedAt:    r.CreatedAt.UTC(),
-		UpdatedAt:    r.UpdatedAt.UTC(),
+		UID:      r.UID,
+		Revision: r.Revision,
+		Owner:    r.Owner,
+		OwnerKey: r.OwnerKey,
+		Portable: r.Portable(),
 	}
+	rec.CreatedAt, rec.UpdatedAt = rec.CreatedAt.UTC(), rec.UpdatedAt.UTC()
 	if r.Mine() {
 		rec.Owner, rec.OwnerKey = self.Name, self.Recipient
 	} else {
@@ -330,24 +279,10 @@ func RecordFromSecret(r *secret.Record, self Party) Record {
 // Secret returns a new secret.Record holding rec's shared fields. The
 // vault-local fields are left zero for the importer to set.
 func (rec Record) Secret() *secret.Record {
-	return &secret.Record{
-		UID:          rec.UID,
-		Name:         rec.Name,
-		URL:          rec.URL,
-		ClientID:     rec.ClientID,
-		ClientSecret: secret.NewValueBytes(rec.ClientSecret.Bytes()),
-		Identifier:   rec.Identifier,
-		Method:       rec.Method,
-		Tags:         append([]string(nil), rec.Tags...),
-		Notes:        rec.Notes,
-		TokenURL:     rec.TokenURL,
-		TokenAuth:    rec.TokenAuth,
-		Owner:        rec.Owner,
-		OwnerKey:     rec.OwnerKey,
-		CreatedAt:    rec.CreatedAt,
-		UpdatedAt:    rec.UpdatedAt,
-		Revision:     rec.Revision,
-	}
+	r := rec.Portable.Record()
+	r.UID, r.Revision = rec.UID, rec.Revision
+	r.Owner, r.OwnerKey = rec.Owner, rec.OwnerKey
+	return r
 }
 
 // validate checks a payload field by field and normalizes its keys and
@@ -435,13 +370,9 @@ func (rec *Record) normalize() error {
 	if rec.Revision == 0 {
 		return errors.New("revision: must be 1 or more")
 	}
-	s := rec.Secret()
-	if err := s.Normalize(); err != nil {
+	if err := rec.Portable.Normalize(); err != nil {
 		return err
 	}
-	rec.Name, rec.URL, rec.ClientID, rec.Identifier = s.Name, s.URL, s.ClientID, s.Identifier
-	rec.Method, rec.Tags = s.Method, s.Tags
-	rec.TokenURL, rec.TokenAuth = s.TokenURL, s.TokenAuth
 	if err := checkName("owner", rec.Owner); err != nil {
 		return err
 	}

@@ -50,8 +50,8 @@ func TestDecideMemberAttacks(t *testing.T) {
 	}
 	record := func(rev uint64, owner, ownerKey, value string, acc []share.Access) share.Record {
 		return share.Record{UID: testUID, Revision: rev, Owner: owner, OwnerKey: ownerKey, Access: acc,
-			Name: "payments", URL: "https://pay.example", ClientID: "pay", ClientSecret: secret.NewValue(value),
-			Identifier: "payments-prod", CreatedAt: now, UpdatedAt: now}
+			Portable: secret.Portable{Name: "payments", URL: "https://pay.example", ClientID: "pay",
+				ClientSecret: secret.Clear{Value: secret.NewValue(value)}, Identifier: "payments-prod", CreatedAt: now, UpdatedAt: now}}
 	}
 	// Alice's own copy: she owns it, Bob may edit, Carol may view.
 	alicesCopy := func() *secret.Record {

@@ -17,7 +17,8 @@ func benchEnv(b *testing.B) (env Env, forMe, notForMe File) {
 	alice, carol, bob := newPerson(b, "alice"), newPerson(b, "carol"), newPerson(b, "bob")
 	rec := share.Record{UID: testUID, Revision: 1, Owner: "alice", OwnerKey: alice.key(),
 		Access: []share.Access{{Name: "carol", Recipient: carol.key(), Permission: secret.PermView, GrantedAt: now}},
-		Name:   "payments", URL: "https://pay.example", ClientID: "pay", ClientSecret: secret.NewValue("sk_live"), CreatedAt: now, UpdatedAt: now}
+		Portable: secret.Portable{Name: "payments", URL: "https://pay.example", ClientID: "pay",
+			ClientSecret: secret.Clear{Value: secret.NewValue("sk_live")}, CreatedAt: now, UpdatedAt: now}}
 	p, data := alice.bundle(b, rec, now, carol)
 	forMe = File{Path: p, Data: data}
 	p, data = alice.bundle(b, rec, now, bob)

@@ -78,8 +78,8 @@ func TestDecideAttacks(t *testing.T) {
 			}
 		}
 		return share.Record{UID: testUID, Revision: rev, Owner: owner.name, OwnerKey: owner.key(), Access: access,
-			Name: "payments", URL: "https://pay.example", ClientID: "pay", ClientSecret: secret.NewValue(secretValue),
-			CreatedAt: now, UpdatedAt: now}
+			Portable: secret.Portable{Name: "payments", URL: "https://pay.example", ClientID: "pay",
+				ClientSecret: secret.Clear{Value: secret.NewValue(secretValue)}, CreatedAt: now, UpdatedAt: now}}
 	}
 	store := func(out Outcome) {
 		t.Helper()
