@@ -50,9 +50,6 @@ tag given.`,
 	return cmd
 }
 
-// exportFormats are the values of `export --format`.
-func exportFormats() []string { return []string{formatJSON, formatCSV, formatDotenv} }
-
 func exportRun(o *ExportOptions) (err error) {
 	format := strings.ToLower(o.Format)
 	if !slices.Contains(exportFormats(), format) {

@@ -439,3 +439,7 @@ func agentErr(err error) error {
 	}
 	return err
 }
+
+// rotatedNote ends what `mysafe rotate-keys` and `mysafe passwd` say once
+// they rotated the vault's keys.
+const rotatedNote = "Identities exported before no longer open the vault; export the new one with `mysafe identity export`."

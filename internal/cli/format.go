@@ -63,3 +63,13 @@ func shortDuration(d time.Duration) string {
 
 // clock formats a time for people: local, to the second, with the zone.
 func clock(t time.Time) string { return t.Local().Format("2006-01-02 15:04:05 MST") }
+
+// Own formats of mysafe, beside the importer's.
+const (
+	formatJSON   = "json"
+	formatCSV    = "csv"
+	formatDotenv = "dotenv" // export only; import reads dotenv files as importer.Dotenv
+)
+
+// exportFormats are the values of `export --format`.
+func exportFormats() []string { return []string{formatJSON, formatCSV, formatDotenv} }

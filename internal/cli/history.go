@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -119,15 +118,6 @@ func writeHistory(w io.Writer, versions []vault.Version, owner string) error {
 		rows = append(rows, []string{n, fmtTime(v.At), versionBy(v, owner), dash(changed)})
 	}
 	return writeAligned(w, rows)
-}
-
-// versionErr adds a hint to a version that is not kept.
-func versionErr(err error, ref string) error {
-	var nf *vault.VersionNotFoundError
-	if errors.As(err, &nf) {
-		return withHint(errNotFound, err, "see `mysafe history "+ref+"`")
-	}
-	return err
 }
 
 // HistoryPruneOptions are the inputs of `mysafe history prune`.

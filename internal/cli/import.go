@@ -140,13 +140,6 @@ func readKeyInput(f *Factory, name, what string) ([]byte, error) {
 	return readInputFile(name, what, 1<<20)
 }
 
-// Own formats of mysafe, beside the importer's.
-const (
-	formatJSON   = "json"
-	formatCSV    = "csv"
-	formatDotenv = "dotenv" // export only; import reads dotenv files as importer.Dotenv
-)
-
 func importRun(o *ImportOptions) error {
 	format := strings.ToLower(o.Format)
 	var other importer.Format

@@ -44,3 +44,27 @@ func readInputFile(path, what string, max int64) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// readRepoFile reads a file of the working copy that the remote chose:
+// only a regular file (never through a link at its name, nor through a
+// link out of the working copy on its way), at most max bytes.
+func readRepoFile(dir, p string, max int64) ([]byte, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	fi, err := root.Lstat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	fh, err := root.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	return safefile.ReadLimited(fh, max)
+}

@@ -313,3 +313,12 @@ func resolveRefs(f *Factory, refs []ref.Ref, src bundleSource, action audit.Acti
 // maxTemplateInput bounds the template read from stdin or a file, and a
 // dotenv file of `exec --env-file`.
 const maxTemplateInput = 16 << 20
+
+// versionErr adds a hint to a version that is not kept.
+func versionErr(err error, ref string) error {
+	var nf *vault.VersionNotFoundError
+	if errors.As(err, &nf) {
+		return withHint(errNotFound, err, "see `mysafe history "+ref+"`")
+	}
+	return err
+}

@@ -9,8 +9,6 @@ type RotateKeysOptions struct {
 	F *Factory
 }
 
-const rotatedNote = "Identities exported before no longer open the vault; export the new one with `mysafe identity export`."
-
 // NewCmdRotateKeys builds `mysafe rotate-keys`.
 func NewCmdRotateKeys(f *Factory) *cobra.Command {
 	opts := &RotateKeysOptions{F: f}

@@ -80,7 +80,7 @@ the members --to names (or --all of them); ` + "`mysafe sync`" + ` publishes the
 			}
 			if opts.Revoke != "" {
 				f.notice("mysafe: note: share --revoke is deprecated; use `mysafe revoke REF --from NAME`")
-				return revokeRun(&RevokeOptions{F: f, Ref: opts.Revoke, From: opts.From})
+				return revokeAccess(f, opts.Revoke, opts.From)
 			}
 			return shareRun(opts)
 		},
@@ -111,74 +111,6 @@ func parseExpiry(s string) (time.Duration, error) {
 		return 0, usageErr(fmt.Sprintf("invalid --expires %q (want e.g. 7d, 12h or 30m)", s))
 	}
 	return d, nil
-}
-
-// resolveRecipient turns a --to value into a named recipient: a contact's
-// key, or a key given directly. A contact with a card is reached on their
-// post-quantum key when pq is true.
-func resolveRecipient(contacts []share.Contact, to string, pq bool) (share.Recipient, error) {
-	if i, ok := share.FindContact(contacts, to); ok {
-		key := contacts[i].Key
-		if pq && contacts[i].PQ != "" {
-			key = contacts[i].PQ
-		}
-		r, err := share.ParseRecipient(key)
-		if err != nil {
-			return r, err
-		}
-		r.Name = contacts[i].Name
-		return r, nil
-	}
-	r, err := share.ParseRecipient(to)
-	if err != nil {
-		upper := strings.ToUpper(to)
-		if strings.HasPrefix(upper, "AGE-SECRET-KEY-") || strings.HasPrefix(upper, "AGE-PLUGIN-") || strings.Contains(upper, "PRIVATE KEY") {
-			// Never repeat a secret key in a message: it would land in logs.
-			return r, usageErr(err.Error())
-		}
-		if !strings.HasPrefix(to, "age1") && !strings.HasPrefix(to, "ssh-") {
-			return r, &exitError{class: errNotFound, msg: fmt.Sprintf("no contact named %q", to),
-				hint: "add one with `mysafe contact add " + to + " CARD`, or give the public key itself"}
-		}
-		return r, usageErr(err.Error())
-	}
-	for _, c := range contacts {
-		if c.HasKey(r.Key()) {
-			r.Name = c.Name
-		}
-	}
-	if r.Name == "" {
-		r.Name = r.Fingerprint()
-	}
-	return r, nil
-}
-
-// resolveRecipients resolves every --to. Contacts with a card are reached
-// on their post-quantum keys when every recipient has one, so a bundle is
-// post-quantum whenever it can be.
-func resolveRecipients(contacts []share.Contact, to []string) ([]share.Recipient, error) {
-	pq := true
-	for _, t := range to {
-		key := t
-		if i, ok := share.FindContact(contacts, t); ok {
-			if key = contacts[i].Key; contacts[i].PQ != "" {
-				continue
-			}
-		}
-		if r, err := share.ParseRecipient(key); err == nil && r.PostQuantum() {
-			continue
-		}
-		pq = false
-	}
-	var out []share.Recipient
-	for _, t := range to {
-		r, err := resolveRecipient(contacts, t, pq)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
 }
 
 func shareRun(o *ShareOptions) error {
@@ -212,19 +144,11 @@ func shareRun(o *ShareOptions) error {
 	var notes []string
 	var out []byte
 	err = v.Update(func(tx *vault.Tx) error {
-		profile, err := tx.Profile()
+		side, err := readSharing(tx)
 		if err != nil {
 			return err
 		}
-		pub, err := tx.PublicKeys()
-		if err != nil {
-			return err
-		}
-		contacts, err := loadContacts(tx)
-		if err != nil {
-			return err
-		}
-		if recipients, err = resolveRecipients(contacts, o.To); err != nil {
+		if recipients, err = resolveRecipients(side.contacts, o.To); err != nil {
 			return err
 		}
 		if _, err := share.CheckRecipients(recipients); err != nil {
@@ -241,8 +165,7 @@ func shareRun(o *ShareOptions) error {
 			names = append(names, r.Name)
 		}
 		plan, err := share.PlanShare(share.ShareRequest{
-			Records: recs, Recipients: recipients, Contacts: contacts,
-			Self:       share.Party{Name: profile.Owner, Recipient: pub.Sharing},
+			Records: recs, Recipients: recipients, Contacts: side.contacts, Self: side.self(),
 			Permission: perm, PermissionChosen: o.PermissionSet, Now: now,
 		})
 		if err != nil {
@@ -252,12 +175,12 @@ func shareRun(o *ShareOptions) error {
 			notes = append(notes, fmt.Sprintf("mysafe: note: %s's access to %s had been revoked on %s; this share gives it back", g.Recipient, g.Record, fmtTime(g.RevokedAt)))
 		}
 		payloadRecs := plan.Payload
-		p := share.NewPayload(now, share.Sender{Name: profile.Owner, Recipient: pub.Sharing, PQRecipient: pub.SharingPQ}, payloadRecs)
+		p := share.NewPayload(now, side.sender(), payloadRecs)
 		if ttl > 0 {
 			exp := now.Add(ttl).UTC().Truncate(time.Second)
 			p.ExpiresAt = &exp
 		}
-		bundle, err := share.Build(p, profile.SigningKey(), recipients, o.Armor)
+		bundle, err := share.Build(p, side.profile.SigningKey(), recipients, o.Armor)
 		if err != nil {
 			if errors.Is(err, share.ErrInvalidRecipient) || errors.Is(err, share.ErrMixedRecipients) {
 				return usageErr(err.Error())
@@ -320,16 +243,4 @@ func writeBundleFile(o *ShareOptions, bundle []byte) error {
 		return outputErr("write", o.Output, err)
 	}
 	return commitPrivate(o.Output, pf)
-}
-
-// shareErr maps share.PlanShare's errors to exit codes.
-func shareErr(err error) error {
-	se, ok := errors.AsType[*share.ShareError](err)
-	switch {
-	case ok && errors.Is(err, share.ErrWouldLower):
-		return usageErr(strings.TrimPrefix(err.Error(), share.ErrWouldLower.Error()+": ") + "; say --permission edit to keep it or --permission view to lower it")
-	case ok:
-		return &exitError{class: errNotPermitted, err: fmt.Errorf("%s: %w", describe(se.Record), se.Err)}
-	}
-	return err
 }

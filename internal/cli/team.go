@@ -20,28 +20,6 @@ import (
 	"github.com/mysafe/mysafe/internal/vault"
 )
 
-const blobTeam = "team"
-
-// loadTeam returns the vault's team state, or nil when it is in no team.
-func loadTeam(tx *vault.Tx) (*team.State, error) {
-	var st team.State
-	ok, err := tx.GetJSON(blobTeam, &st)
-	if err != nil || !ok {
-		return nil, err
-	}
-	return &st, nil
-}
-
-// requireTeam returns the vault's team state, or a not-found error that
-// says how to start one.
-func requireTeam(tx *vault.Tx) (*team.State, error) {
-	st, err := loadTeam(tx)
-	if err == nil && st == nil {
-		err = &exitError{class: errNotFound, msg: "this vault is in no team", hint: "start one with `mysafe team init DIR|URL`, or join one with `mysafe team join URL`"}
-	}
-	return st, err
-}
-
 // TeamOptions are the inputs of `mysafe team init` and `mysafe team join`.
 type TeamOptions struct {
 	F        *Factory
@@ -162,30 +140,6 @@ func localRemote(remote string) bool {
 	return !strings.Contains(remote, "://") && !scpLike.MatchString(remote)
 }
 
-// gitEnv is added to every git command: git never waits for a password at
-// a terminal nobody watches.
-func gitEnv(f *Factory) []string {
-	if !f.IO.CanPrompt() {
-		return []string{"GIT_TERMINAL_PROMPT=0"}
-	}
-	return nil
-}
-
-// gitErr classifies git's failures.
-func gitErr(err error) error {
-	if errors.Is(err, gitrepo.ErrNoGit) {
-		return withHint(errNotFound, err, "install git; mysafe uses your own git and its configuration")
-	}
-	if errors.Is(err, gitrepo.ErrUnsafePath) {
-		return withHint(errLocked, fmt.Errorf("%w; nothing was written through it", err),
-			"someone pushed it to the team repository; ask the team to remove it, then run `mysafe sync` again")
-	}
-	if errors.Is(err, gitrepo.ErrRejected) {
-		return withHint(errConflict, err, "others are pushing right now; run `mysafe sync` again")
-	}
-	return err
-}
-
 func teamInitRun(o *TeamOptions) error {
 	f := o.F
 	remote := o.Remote
@@ -262,7 +216,7 @@ func teamInitRun(o *TeamOptions) error {
 		verb = "Joined"
 	}
 	f.chatter("%s the team of %s (working copy %s).", verb, remote, checkout)
-	err = syncWith(f, v, &SyncOptions{F: f})
+	err = syncWith(f, v, syncMode{})
 	if err == nil && !o.Join {
 		f.chatter("Pin each member's card with `mysafe team add-member NAME CARD`, then share with `mysafe share REF --team --all` and `mysafe sync`.")
 	}
@@ -294,17 +248,14 @@ func teamAddMemberRun(f *Factory, name, pinned string) error {
 		if !c.Card && c.Kind != string(share.KindX25519) && c.Kind != string(share.KindHybrid) {
 			return usageErr("a member without a card must be an age key (age1... or age1pq1...), such as a CI job's")
 		}
-		pub, err := tx.PublicKeys()
+		side, err := readSharing(tx)
 		if err != nil {
 			return err
 		}
-		if c.HasKey(pub.Sharing) || c.HasKey(pub.SharingPQ) || c.Signing == pub.Signing {
+		if pub := side.keys; c.HasKey(pub.Sharing) || c.HasKey(pub.SharingPQ) || c.Signing == pub.Signing {
 			return usageErr("that is your own card; you are a member of your team already")
 		}
-		contacts, err := loadContacts(tx)
-		if err != nil {
-			return err
-		}
+		contacts := side.contacts
 		if i, ok := share.FindContact(contacts, name); ok {
 			if !team.SameKeys(contacts[i], c) {
 				return withHint(errConflict, fmt.Errorf("your contact %s has other keys than this card", contacts[i].Name),

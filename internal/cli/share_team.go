@@ -25,15 +25,7 @@ func teamShareRun(o *ShareOptions) error {
 		if err != nil {
 			return err
 		}
-		profile, err := tx.Profile()
-		if err != nil {
-			return err
-		}
-		pub, err := tx.PublicKeys()
-		if err != nil {
-			return err
-		}
-		contacts, err := loadContacts(tx)
+		side, err := readSharing(tx)
 		if err != nil {
 			return err
 		}
@@ -52,7 +44,7 @@ func teamShareRun(o *ShareOptions) error {
 				return withHint(errNotFound, fmt.Errorf("%q is not a member of the team", name), "see `mysafe team members`; pin one with `mysafe team add-member NAME CARD`")
 			}
 		}
-		recipients, err := resolveRecipients(contacts, to)
+		recipients, err := resolveRecipients(side.contacts, to)
 		if err != nil {
 			return err
 		}
@@ -70,8 +62,7 @@ func teamShareRun(o *ShareOptions) error {
 			names = append(names, r.Name)
 		}
 		plan, err := share.PlanShare(share.ShareRequest{
-			Records: recs, Recipients: recipients, Contacts: contacts,
-			Self:       share.Party{Name: profile.Owner, Recipient: pub.Sharing},
+			Records: recs, Recipients: recipients, Contacts: side.contacts, Self: side.self(),
 			Permission: perm, PermissionChosen: o.PermissionSet, Now: tx.Now(),
 		})
 		if err != nil {

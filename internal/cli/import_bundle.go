@@ -30,21 +30,23 @@ func isBundle(data []byte) bool {
 	return bytes.HasPrefix(data, []byte("age-encryption.org/")) || bytes.HasPrefix(bytes.TrimSpace(data), []byte("-----BEGIN AGE ENCRYPTED FILE-----"))
 }
 
-// openBundle opens a bundle with the vault's sharing identities.
-func openBundle(tx *vault.Tx, data []byte, allowUnsigned bool) (*share.Opened, []string, error) {
-	profile, err := tx.Profile()
+// openBundle reads the vault's sharing side and opens a bundle with its
+// sharing identities. It returns the bundle, the sharing side, and the
+// user's public sharing keys.
+func openBundle(tx *vault.Tx, data []byte, allowUnsigned bool) (*share.Opened, *sharingSide, []string, error) {
+	side, err := readSharing(tx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	ids, self, err := sharingIdentities(profile)
+	ids, self, err := side.identities()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	o, err := share.Open(data, ids, tx.Now(), share.OpenOptions{AllowUnsigned: allowUnsigned})
 	if err != nil {
-		return nil, nil, bundleErr(err)
+		return nil, nil, nil, bundleErr(err)
 	}
-	return o, self, nil
+	return o, side, self, nil
 }
 
 // senderErr maps share.IdentifySender's errors to exit codes.
@@ -66,18 +68,15 @@ func importBundleRun(o *ImportOptions, data []byte) error {
 	defer v.Close()
 	var opened *share.Opened
 	err = v.View(func(tx *vault.Tx) error {
+		var side *sharingSide
 		var err error
-		if opened, _, err = openBundle(tx, data, o.AllowUnsigned); err != nil {
+		if opened, side, _, err = openBundle(tx, data, o.AllowUnsigned); err != nil {
 			return err
 		}
 		if _, err := alreadyImported(tx, opened.ID()); err != nil {
 			return err
 		}
-		contacts, err := loadContacts(tx)
-		if err != nil {
-			return err
-		}
-		sender, err := share.IdentifySender(opened, contacts, o.TrustSigningKey)
+		sender, err := share.IdentifySender(opened, side.contacts, o.TrustSigningKey)
 		if err != nil {
 			return senderErr(err)
 		}
@@ -93,7 +92,7 @@ func importBundleRun(o *ImportOptions, data []byte) error {
 	err = v.Update(func(tx *vault.Tx) error {
 		// Everything again, on what the vault holds now: another process
 		// may have changed it since.
-		opened, self, err := openBundle(tx, data, o.AllowUnsigned)
+		opened, side, self, err := openBundle(tx, data, o.AllowUnsigned)
 		if err != nil {
 			return err
 		}
@@ -101,10 +100,7 @@ func importBundleRun(o *ImportOptions, data []byte) error {
 		if err != nil {
 			return err
 		}
-		contacts, err := loadContacts(tx)
-		if err != nil {
-			return err
-		}
+		contacts := side.contacts
 		sender, err := share.IdentifySender(opened, contacts, o.TrustSigningKey)
 		if err != nil {
 			return senderErr(err)
