@@ -105,30 +105,22 @@ func TestScript(t *testing.T) {
 				lockAgents(filepath.Join(run, "tmp", "mysafe-"+strconv.Itoa(os.Getuid())))
 				os.RemoveAll(run)
 			})
-			// Sample exports of other tools, shared with the importer's tests.
-			fixtures, ferr := filepath.Abs(filepath.Join("..", "importer", "testdata"))
-			if ferr != nil {
-				return ferr
+			for _, fx := range []struct{ env, path string }{
+				// Sample exports of other tools, shared with the importer's tests.
+				{"FIXTURES", "../importer/testdata"},
+				// A vault in format 1, for the upgrade.
+				{"FORMAT1", "../vault/testdata/format1"},
+				// A share bundle and an export written by an earlier
+				// mysafe, which must keep importing.
+				{"BUNDLE2", "../share/testdata/bundle2"},
+				{"EXPORT1", "../secret/testdata/export1.json"},
+			} {
+				abs, err := filepath.Abs(filepath.FromSlash(fx.path))
+				if err != nil {
+					return err
+				}
+				e.Setenv(fx.env, abs)
 			}
-			e.Setenv("FIXTURES", fixtures)
-			// A vault in format 1, for the upgrade.
-			format1, ferr := filepath.Abs(filepath.Join("..", "vault", "testdata", "format1"))
-			if ferr != nil {
-				return ferr
-			}
-			e.Setenv("FORMAT1", format1)
-			// A share bundle and an export written by an earlier mysafe,
-			// which must keep importing.
-			bundle2, ferr := filepath.Abs(filepath.Join("..", "share", "testdata", "bundle2"))
-			if ferr != nil {
-				return ferr
-			}
-			e.Setenv("BUNDLE2", bundle2)
-			export1, ferr := filepath.Abs(filepath.Join("..", "secret", "testdata", "export1.json"))
-			if ferr != nil {
-				return ferr
-			}
-			e.Setenv("EXPORT1", export1)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
