@@ -67,6 +67,9 @@ func exportRun(o *ExportOptions) (err error) {
 	}
 	var recs []*secret.Record
 	if err := o.F.View(func(tx *vault.Tx) (err error) {
+		if err := tx.CheckLogForUse(); err != nil {
+			return err
+		}
 		recs, err = tx.Records()
 		return err
 	}); err != nil {

@@ -38,6 +38,12 @@ func openFind(f *Factory, ref string) (*vault.Vault, *secret.Record, error) {
 	return v, r, nil
 }
 
+// checkLogForUse checks v's audit log as recording a use will, before a
+// value is handed over (see vault.Tx.CheckLogForUse).
+func checkLogForUse(v *vault.Vault) error {
+	return v.View(func(tx *vault.Tx) error { return tx.CheckLogForUse() })
+}
+
 // recordUse records a use in the audit log of v, which the caller has
 // reopened for writing; the entry's time becomes the API secret's last use.
 func recordUse(v *vault.Vault, e audit.Entry) error {
@@ -276,6 +282,9 @@ func resolveRefs(f *Factory, refs []ref.Ref, src bundleSource, action audit.Acti
 		}
 		recs := map[string]found{}
 		if err := f.View(func(tx *vault.Tx) error {
+			if err := tx.CheckLogForUse(); err != nil {
+				return err
+			}
 			for _, r := range refs {
 				if _, ok := recs[r.Record]; !ok {
 					rec, err := tx.Find(r.Record)

@@ -157,6 +157,9 @@ func revealRecord(f *Factory, ref string, src bundleSource, u revealUse, use fun
 			if err != nil {
 				return err
 			}
+			if err := tx.CheckLogForUse(); err != nil {
+				return err
+			}
 			return use(shown)
 		}); err != nil {
 			return err

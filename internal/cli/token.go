@@ -119,6 +119,10 @@ func tokenRun(o *TokenOptions) error {
 		return err
 	}
 	defer v.Close()
+	// A vault whose log was changed sends no client secret anywhere.
+	if err := checkLogForUse(v); err != nil {
+		return err
+	}
 	req, err := tokenRequest(r, o.Ref, o.TokenURL, auth, scopes, o.Audience)
 	if err != nil {
 		return err

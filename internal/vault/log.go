@@ -194,11 +194,31 @@ func (tx *Tx) checkLog() error {
 	if !tx.onlyUses() {
 		return tx.verifyLog(1, tx.root.logCount)
 	}
+	return tx.checkLogForUse()
+}
+
+// checkLogForUse checks the log's end and the block of older entries the
+// next entry sweeps.
+func (tx *Tx) checkLogForUse() error {
 	if err := tx.checkLogEnd(); err != nil {
 		return err
 	}
 	lo, hi := sweepRange(tx.root.logCount, tx.root.logCount+1)
 	return tx.verifyLog(lo, hi)
+}
+
+// CheckLogForUse checks the audit log, in any transaction, as the commit
+// that records a use will (the log's end, and the block of older entries
+// the next entry sweeps): an error wrapping ErrTampered when it fails. A
+// command that records its use after handing a value over (to a template,
+// a file, a token request) calls it first, so that a vault whose log was
+// changed hands nothing over; and so does one that cannot record the use
+// at all (a vault this user may only read).
+func (tx *Tx) CheckLogForUse() error {
+	if err := tx.loadRoot(); err != nil {
+		return err
+	}
+	return tx.checkLogForUse()
 }
 
 // appendLog checks the log and appends the queued entries.
