@@ -31,11 +31,13 @@ func TestTokenCache(t *testing.T) {
 	// A token past its use-until is never handed out, and one already past
 	// it is not taken.
 	soon := tok
-	soon.UseUntil = time.Now().Add(300 * time.Millisecond)
+	// The window is long enough for the request to reach a busy agent;
+	// the test then waits until it has passed.
+	soon.UseUntil = time.Now().Add(2 * time.Second)
 	if err := c.PutToken("soon", soon); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(400 * time.Millisecond)
+	time.Sleep(time.Until(soon.UseUntil) + 50*time.Millisecond)
 	if _, ok, _ := c.Token("soon"); ok {
 		t.Error("a token past its use-until was handed out")
 	}
