@@ -67,44 +67,75 @@ func listRun(o *ListOptions) error {
 	if !slices.Contains(listSorts, o.Sort) {
 		return usageErr(fmt.Sprintf("--sort: unknown order %q (want %s)", o.Sort, strings.Join(listSorts, ", ")))
 	}
-	var recs []*secret.Record
+	// Records are decrypted and filtered one at a time, and only what is
+	// shown is kept of them: a large vault lists in little memory.
+	search := strings.ToLower(o.Search)
+	// Rows are made in blocks and sorted as pointers: a slice of rows
+	// grown one at a time, and sorted, would copy each several times.
+	var rows []*listed
+	var block []listed
 	if err := o.F.View(func(tx *vault.Tx) error {
-		all, err := tx.List()
-		recs = filterRecords(all, o.Tags, o.Search, o.Shared)
-		return err
+		return tx.Each(func(r *secret.Record) error {
+			if keepRecord(r, o.Tags, search, o.Shared) && (unusedSince.IsZero() || r.LastUsedAt.Before(unusedSince)) {
+				if len(block) == cap(block) {
+					block = make([]listed, 0, 1024)
+				}
+				block = append(block, newListed(r, o.JSON))
+				rows = append(rows, &block[len(block)-1])
+			}
+			return nil
+		})
 	}); err != nil {
 		return err
 	}
-	if !unusedSince.IsZero() {
-		recs = slices.DeleteFunc(recs, func(r *secret.Record) bool { return !r.LastUsedAt.Before(unusedSince) })
-	}
-	sortRecords(recs)
+	slices.SortFunc(rows, func(a, b *listed) int { return compareNames(a.name, b.name) })
 	switch o.Sort {
 	case "last-use":
-		slices.SortStableFunc(recs, func(a, b *secret.Record) int { return b.LastUsedAt.Compare(a.LastUsedAt) })
+		slices.SortStableFunc(rows, func(a, b *listed) int { return b.lastUsed.Compare(a.lastUsed) })
 	case "updated":
-		slices.SortStableFunc(recs, func(a, b *secret.Record) int { return b.UpdatedAt.Compare(a.UpdatedAt) })
+		slices.SortStableFunc(rows, func(a, b *listed) int { return b.updated.Compare(a.updated) })
 	}
 	if o.JSON {
-		out := make([]secret.JSON, len(recs))
-		for i, r := range recs {
-			out[i] = r.ToJSON()
+		out := make([]secret.JSON, len(rows))
+		for i, r := range rows {
+			out[i] = *r.json
 		}
 		_, err := o.F.IO.Out.Write(secret.AppendJSONList(make([]byte, 0, 640*len(out)+4), out))
 		return err
 	}
-	return writeTable(o.F.IO.Out, recs)
+	return writeTable(o.F.IO.Out, rows)
+}
+
+// writeTable writes the table of `list`.
+func writeTable(w io.Writer, rows []*listed) error {
+	table := make([][]string, 0, len(rows)+1)
+	table = append(table, []string{"NAME", "IDENTIFIER", "URL", "METHOD", "TAGS", "OWNER", "LAST USE"})
+	for i := range rows {
+		table = append(table, rows[i].cells[:])
+	}
+	return writeAligned(w, table)
+}
+
+// listed is what list keeps of a record it shows: what it sorts by, and
+// either the table's cells or the record's JSON.
+type listed struct {
+	name              nameKey
+	lastUsed, updated time.Time
+	cells             [7]string
+	json              *secret.JSON
+}
+
+func newListed(r *secret.Record, asJSON bool) listed {
+	l := listed{name: nameKeyOf(r), lastUsed: r.LastUsedAt, updated: r.UpdatedAt}
+	if asJSON {
+		j := r.ToJSON()
+		l.json = &j
+		return l
+	}
+	l.cells = [7]string{r.Name, dash(r.Identifier), r.URL, dash(r.Method),
+		dash(strings.Join(r.Tags, ",")), r.Owner, lastUse(r.LastUsedAt)}
+	return l
 }
 
 // listSorts are the orders list --sort accepts. It is read, never changed.
 var listSorts = []string{"name", "last-use", "updated"}
-
-func writeTable(w io.Writer, recs []*secret.Record) error {
-	rows := make([][]string, 0, len(recs)+1)
-	rows = append(rows, []string{"NAME", "IDENTIFIER", "URL", "METHOD", "TAGS", "OWNER", "LAST USE"})
-	for _, r := range recs {
-		rows = append(rows, []string{r.Name, dash(r.Identifier), r.URL, dash(r.Method),
-			dash(strings.Join(r.Tags, ",")), r.Owner, lastUse(r.LastUsedAt)})
-	}
-	return writeAligned(w, rows)
-}

@@ -130,37 +130,50 @@ func filterRecords(recs []*secret.Record, tags []string, search string, shared b
 	search = strings.ToLower(search)
 	out := recs[:0:0]
 	for _, r := range recs {
-		if !hasAllTags(r, tags) || (search != "" && !matches(r, search)) || (shared && !isShared(r)) {
-			continue
+		if keepRecord(r, tags, search, shared) {
+			out = append(out, r)
 		}
-		out = append(out, r)
 	}
 	return out
+}
+
+// keepRecord reports whether r carries every tag, contains lowerSearch
+// (already lower case; empty matches all) and, with shared, is shared.
+func keepRecord(r *secret.Record, tags []string, lowerSearch string, shared bool) bool {
+	return hasAllTags(r, tags) && (lowerSearch == "" || matches(r, lowerSearch)) && (!shared || isShared(r))
 }
 
 // sortRecords sorts by name without regard to case, then by name, then by
 // id, so the order is the same on every run.
 func sortRecords(recs []*secret.Record) {
 	type keyed struct {
-		lower string
-		r     *secret.Record
+		key nameKey
+		r   *secret.Record
 	}
 	ks := make([]keyed, len(recs))
 	for i, r := range recs {
-		ks[i] = keyed{strings.ToLower(r.Name), r}
+		ks[i] = keyed{nameKeyOf(r), r}
 	}
-	slices.SortFunc(ks, func(a, b keyed) int {
-		if c := strings.Compare(a.lower, b.lower); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.r.Name, b.r.Name); c != 0 {
-			return c
-		}
-		return strings.Compare(a.r.ID, b.r.ID)
-	})
+	slices.SortFunc(ks, func(a, b keyed) int { return compareNames(a.key, b.key) })
 	for i := range ks {
 		recs[i] = ks[i].r
 	}
+}
+
+// nameKey is what records are sorted by: name without regard to case,
+// then name, then id.
+type nameKey struct{ lower, name, id string }
+
+func nameKeyOf(r *secret.Record) nameKey { return nameKey{strings.ToLower(r.Name), r.Name, r.ID} }
+
+func compareNames(a, b nameKey) int {
+	if c := strings.Compare(a.lower, b.lower); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.name, b.name); c != 0 {
+		return c
+	}
+	return strings.Compare(a.id, b.id)
 }
 
 func hasAllTags(r *secret.Record, tags []string) bool {

@@ -24,7 +24,8 @@ func hostileRecord() *secret.Record {
 
 func TestWriteTableEscapes(t *testing.T) {
 	var b bytes.Buffer
-	if err := writeTable(&b, []*secret.Record{hostileRecord()}); err != nil {
+	l := newListed(hostileRecord(), false)
+	if err := writeTable(&b, []*listed{&l}); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -120,45 +121,66 @@ func (l *leaf) marshal() []byte {
 
 func unmarshalLeaf(b []byte) (*leaf, error) {
 	s := string(b)
+	l := &leaf{}
+	err := walkLeaf(b, func(count int) { l.entries = make([]entry, 0, count) }, func(kind byte, key, val span) {
+		l.entries = append(l.entries, entry{kind, s[key.from:key.to], s[val.from:val.to]})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// span is where a key or a value lies in a marshalled leaf.
+type span struct{ from, to int }
+
+// walkLeaf checks a marshalled leaf and calls fn with each entry in order,
+// after calling start with their number; it reads the leaf in place, so a
+// caller that needs only some entries copies only those.
+func walkLeaf(b []byte, start func(count int), fn func(kind byte, key, val span)) error {
 	pos := 0
-	next := func() (string, bool) {
+	next := func() (span, bool) {
 		n, w := binary.Uvarint(b[pos:])
 		if w <= 0 || n > uint64(len(b)-pos-w) {
-			return "", false
+			return span{}, false
 		}
 		pos += w
-		v := s[pos : pos+int(n)]
+		sp := span{pos, pos + int(n)}
 		pos += int(n)
-		return v, true
+		return sp, true
 	}
 	count, w := binary.Uvarint(b)
 	if w <= 0 || count > uint64(len(b)) {
-		return nil, errIndex
+		return errIndex
 	}
 	pos = w
-	l := &leaf{entries: make([]entry, 0, count)}
-	for range count {
+	start(int(count))
+	var prevKind byte
+	var prevKey span
+	for i := range count {
 		if pos >= len(b) {
-			return nil, errIndex
+			return errIndex
 		}
-		e := entry{kind: b[pos]}
+		kind := b[pos]
 		pos++
-		var ok bool
-		if e.key, ok = next(); !ok {
-			return nil, errIndex
+		key, ok := next()
+		if !ok {
+			return errIndex
 		}
-		if e.val, ok = next(); !ok {
-			return nil, errIndex
+		val, ok := next()
+		if !ok {
+			return errIndex
 		}
-		if n := len(l.entries); n > 0 && cmpEntry(l.entries[n-1], e.kind, e.key) >= 0 {
-			return nil, errIndex
+		if i > 0 && (prevKind > kind || prevKind == kind && bytes.Compare(b[prevKey.from:prevKey.to], b[key.from:key.to]) >= 0) {
+			return errIndex
 		}
-		l.entries = append(l.entries, e)
+		prevKind, prevKey = kind, key
+		fn(kind, key, val)
 	}
 	if pos != len(b) {
-		return nil, errIndex
+		return errIndex
 	}
-	return l, nil
+	return nil
 }
 
 // ids are the record ids a lookup hint lists, 8 bytes each, sorted.

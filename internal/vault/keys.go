@@ -93,7 +93,11 @@ func extract(vaultID, dataKey []byte, identity string) ([]byte, error) {
 // vault, the bucket and the key. A value moved to another key, another bucket
 // or another vault fails to open.
 func (s *sealer) ad(bucket, key []byte) []byte {
-	ad := make([]byte, 0, 16+len(s.vaultID)+len(bucket)+len(key)+2)
+	return s.appendAD(make([]byte, 0, 16+len(s.vaultID)+len(bucket)+len(key)+2), bucket, key)
+}
+
+// appendAD appends the additional data of bucket/key to ad.
+func (s *sealer) appendAD(ad, bucket, key []byte) []byte {
 	ad = append(ad, "mysafe v2"...)
 	ad = append(ad, 0)
 	ad = append(ad, s.vaultID...)
@@ -116,16 +120,39 @@ func (s *sealer) seal(bucket, key, plaintext []byte) []byte {
 var errOpen = errors.New("authentication failed")
 
 func (s *sealer) open(bucket, key, sealed []byte) ([]byte, error) {
+	return s.openScratch(nil, bucket, key, sealed)
+}
+
+// openScratch is open for many values in a row: the plaintext (valid until
+// the next call) and the additional data are built in sc's buffers, so
+// opening does not allocate once they have grown. A nil sc allocates.
+func (s *sealer) openScratch(sc *scratch, bucket, key, sealed []byte) ([]byte, error) {
 	if len(sealed) < chacha20poly1305.NonceSizeX+s.aead.Overhead() {
 		return nil, errOpen
 	}
+	var dst, ad []byte
+	if sc != nil {
+		sc.ad = s.appendAD(sc.ad[:0], bucket, key)
+		dst, ad = sc.pt[:0], sc.ad
+	} else {
+		ad = s.ad(bucket, key)
+	}
 	nonce, ct := sealed[:chacha20poly1305.NonceSizeX], sealed[chacha20poly1305.NonceSizeX:]
-	pt, err := s.aead.Open(nil, nonce, ct, s.ad(bucket, key))
+	pt, err := s.aead.Open(dst, nonce, ct, ad)
 	if err != nil {
 		return nil, errOpen
 	}
+	if sc != nil {
+		sc.pt = pt
+	}
 	return pt, nil
 }
+
+// scratch holds the buffers of openScratch. Its plaintext buffer is
+// cleared by wipe.
+type scratch struct{ pt, ad []byte }
+
+func (sc *scratch) wipe() { clear(sc.pt[:cap(sc.pt)]) }
 
 // hint is the lookup key of a normalized identifier or name: an HMAC, so the
 // file does not show which records share a name, and nobody without the

@@ -2,7 +2,9 @@ package vault
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -360,6 +362,11 @@ func (tx *Tx) checked(bucket, key []byte, t tag, s *sealer, what string) ([]byte
 // checkedAt is checked for a value stored at storeBucket/storeKey and
 // sealed for the place bucket/key.
 func (tx *Tx) checkedAt(storeBucket, storeKey, bucket, key []byte, t tag, s *sealer, what string) ([]byte, error) {
+	return tx.checkedScratch(nil, storeBucket, storeKey, bucket, key, t, s, what)
+}
+
+// checkedScratch is checkedAt decrypting in sc's buffers (nil: new ones).
+func (tx *Tx) checkedScratch(sc *scratch, storeBucket, storeKey, bucket, key []byte, t tag, s *sealer, what string) ([]byte, error) {
 	val := tx.get(storeBucket, storeKey)
 	switch {
 	case t.zero() && val == nil:
@@ -371,7 +378,7 @@ func (tx *Tx) checkedAt(storeBucket, storeKey, bucket, key []byte, t tag, s *sea
 	case tagOf(val) != t:
 		return nil, tampered("%s %x was replaced, by an older version or otherwise", what, key)
 	}
-	pt, err := s.open(bucket, key, val)
+	pt, err := s.openScratch(sc, bucket, key, val)
 	if err != nil {
 		return nil, tampered("%s %x does not decrypt in its place", what, key)
 	}
@@ -408,8 +415,12 @@ func (tx *Tx) setEntry(kind byte, key, val string) error {
 // recordTags splits a record entry's value into the tags of its metadata
 // and its client secret (a third tag, of its history, follows when it has
 // one: see histTag).
-func recordTags(val string) (meta, sec tag, ok bool) {
-	if len(val) != 2*tagLen && (len(val) != 3*tagLen || histTag(val).zero()) {
+func recordTags[T string | []byte](val T) (meta, sec tag, ok bool) {
+	var hist tag
+	if len(val) == 3*tagLen {
+		copy(hist[:], val[2*tagLen:])
+	}
+	if len(val) != 2*tagLen && (len(val) != 3*tagLen || hist.zero()) {
 		return meta, sec, false
 	}
 	copy(meta[:], val)
@@ -424,27 +435,34 @@ func (tx *Tx) openMeta(key []byte, val []byte, entryVal string) (*secret.Record,
 	if !ok {
 		return nil, tampered("index entry of record %x is malformed", key)
 	}
+	r := &secret.Record{}
+	return r, tx.openMetaInto(r, key, val, mt, nil)
+}
+
+// openMetaInto is openMeta for the record whose metadata has tag mt,
+// decoded into r, decrypting in sc's buffers (nil: new ones).
+func (tx *Tx) openMetaInto(r *secret.Record, key []byte, val []byte, mt tag, sc *scratch) error {
 	if val == nil {
-		return nil, tampered("record %x was removed behind mysafe's back", key)
+		return tampered("record %x was removed behind mysafe's back", key)
 	}
 	if tagOf(val) != mt {
-		return nil, tampered("record %x was replaced, by an older version or otherwise", key)
+		return tampered("record %x was replaced, by an older version or otherwise", key)
 	}
-	pt, err := tx.k.records.open(bucketRecords, key, val)
+	pt, err := tx.k.records.openScratch(sc, bucketRecords, key, val)
 	if err == nil {
 		pt, err = unpad(pt)
 	}
 	if err != nil {
-		return nil, tampered("record %x does not decrypt in its place", key)
+		return tampered("record %x does not decrypt in its place", key)
 	}
-	r := &secret.Record{}
 	if err := r.UnmarshalBinary(pt); err != nil {
-		return nil, tampered("record %x: %v", key, err)
+		return tampered("record %x: %v", key, err)
 	}
-	if r.ID != hex.EncodeToString(key) || !r.ClientSecret.IsZero() {
-		return nil, tampered("record %x is not in its place", key)
+	var id [2 * idLen]byte
+	if len(key) != idLen || r.ID != string(hex.AppendEncode(id[:0], key)) || !r.ClientSecret.IsZero() {
+		return tampered("record %x is not in its place", key)
 	}
-	return r, nil
+	return nil
 }
 
 // record returns the record with the given 8-byte key, client secret
@@ -603,33 +621,15 @@ func (tx *Tx) Records() ([]*secret.Record, error) {
 // client secret. A listed record may be changed and Put back; its client
 // secret then stays as it is.
 func (tx *Tx) List() ([]*secret.Record, error) {
-	if err := tx.loadRoot(); err != nil {
-		return nil, err
-	}
-	if err := tx.flush(); err != nil {
-		return nil, err
-	}
-	var out []*secret.Record
-	var n uint64
-	err := tx.btx.Bucket(bucketRecords).ForEach(func(key, val []byte) error {
-		if len(key) == idLen+1 && key[idLen] == secretSuffix {
-			return nil // a client secret, checked when it is read
-		}
-		n++
+	out := make([]*secret.Record, 0, tx.recordCount())
+	err := tx.scan(func(key, val []byte, mt tag, sc *scratch) error {
 		id := hex.EncodeToString(key)
 		if r, ok := tx.records[id]; ok {
 			out = append(out, r)
 			return nil
 		}
-		ev, ok, err := tx.entry(kindRecord, string(key))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return tampered("record %x was added behind mysafe's back", key)
-		}
-		r, err := tx.openMeta(key, val, ev)
-		if err != nil {
+		r := &secret.Record{}
+		if err := tx.openMetaInto(r, key, val, mt, sc); err != nil {
 			return err
 		}
 		tx.metaOnly[r] = true
@@ -640,9 +640,139 @@ func (tx *Tx) List() ([]*secret.Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n != tx.root.records {
-		return nil, tampered("records were removed behind mysafe's back")
+	return out, nil
+}
+
+// Each calls fn with the metadata of every record (ClientSecret is empty),
+// in the order of their ids, decrypting one record at a time and keeping
+// none, so that a listing needs memory only for what it shows. fn gets the
+// same *secret.Record every time, refilled: it must not keep the pointer,
+// but may keep the strings in it (they are the record's own) or a copy
+// of it. Changing it changes nothing in the vault. Each checks every
+// record against the index as List does, and stops at fn's first error,
+// which it returns.
+func (tx *Tx) Each(fn func(*secret.Record) error) error {
+	var r secret.Record
+	return tx.scan(func(key, val []byte, mt tag, sc *scratch) error {
+		if err := tx.openMetaInto(&r, key, val, mt, sc); err != nil {
+			return err
+		}
+		return fn(&r)
+	})
+}
+
+// recordCount is the number of records the root counts, 0 before it is read.
+func (tx *Tx) recordCount() int {
+	if tx.root == nil {
+		return 0
 	}
+	return int(min(tx.root.records, 1<<24))
+}
+
+// metaEntry is what scan needs of a record's index entry: its id as a
+// number (for sorting) and the tag of its metadata.
+type metaEntry struct {
+	key  uint64
+	meta tag
+}
+
+// scan calls fn with every record's key, sealed metadata and the tag its
+// index entry names, in key order, after checking that the records bucket
+// and the index name the same records. It walks the records bucket once and
+// reads each index leaf once (keeping only the record entries), instead of
+// looking up one leaf per record: once the index's record entries are
+// sorted by id, the two meet like the halves of a merge. fn gets a scratch
+// buffer for decrypting.
+func (tx *Tx) scan(fn func(key, val []byte, mt tag, sc *scratch) error) error {
+	if err := tx.loadRoot(); err != nil {
+		return err
+	}
+	if err := tx.flush(); err != nil {
+		return err
+	}
+	var sc scratch
+	defer sc.wipe()
+	entries, err := tx.recordEntries(&sc)
+	if err != nil {
+		return err
+	}
+	j := 0
+	err = tx.btx.Bucket(bucketRecords).ForEach(func(key, val []byte) error {
+		if len(key) == idLen+1 && key[idLen] == secretSuffix {
+			return nil // a client secret, checked when it is read
+		}
+		if len(key) != idLen {
+			return tampered("record %x was added behind mysafe's back", key)
+		}
+		k := binary.BigEndian.Uint64(key)
+		if j < len(entries) && entries[j].key < k {
+			return tampered("record %x was removed behind mysafe's back", binary.BigEndian.AppendUint64(nil, entries[j].key))
+		}
+		if j == len(entries) || entries[j].key != k {
+			return tampered("record %x was added behind mysafe's back", key)
+		}
+		j++
+		return fn(key, val, entries[j-1].meta, &sc)
+	})
+	if err != nil {
+		return err
+	}
+	if j != len(entries) {
+		return tampered("records were removed behind mysafe's back")
+	}
+	return nil
+}
+
+// recordEntries returns the record entries of every index leaf, sorted by
+// record id, each leaf checked as leafPage checks it. Leaves not read
+// before are read in place and not kept.
+func (tx *Tx) recordEntries(sc *scratch) ([]metaEntry, error) {
+	out := make([]metaEntry, 0, tx.recordCount())
+	var bad []byte
+	add := func(key, val []byte) {
+		mt, _, ok := recordTags(val)
+		if len(key) != idLen || !ok {
+			bad = key
+			return
+		}
+		out = append(out, metaEntry{binary.BigEndian.Uint64(key), mt})
+	}
+	for n := range numLeaves {
+		if l, ok := tx.leaves[n]; ok {
+			i, _ := l.find(kindRecord, "")
+			for ; i < len(l.entries) && l.entries[i].kind == kindRecord; i++ {
+				add([]byte(l.entries[i].key), []byte(l.entries[i].val))
+			}
+		} else {
+			m, err := tx.midPage(n / leavesPerMid)
+			if err != nil {
+				return nil, err
+			}
+			key := leafKey(n)
+			pt, err := tx.checkedScratch(sc, bucketIndex, key, bucketIndex, key, m.tags[n%leavesPerMid], &tx.k.index, "index page")
+			if err != nil {
+				return nil, err
+			}
+			if pt == nil {
+				continue // an empty leaf is not stored
+			}
+			err = walkLeaf(pt, func(int) {}, func(kind byte, k, v span) {
+				if kind == kindRecord {
+					add(pt[k.from:k.to], pt[v.from:v.to])
+				}
+			})
+			if err != nil {
+				return nil, tampered("index page %x: %v", key, err)
+			}
+		}
+		if bad != nil {
+			return nil, tampered("index entry of record %x is malformed", bad)
+		}
+	}
+	if uint64(len(out)) != tx.root.records {
+		return nil, tampered("the index does not count the records the root counts")
+	}
+	slices.SortFunc(out, func(a, b metaEntry) int { return cmp.Compare(a.key, b.key) })
 	return out, nil
 }
 

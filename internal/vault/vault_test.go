@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -55,7 +58,66 @@ func reopen(t *testing.T, path string) (*Vault, error) {
 	if err := v.UnlockWithPassphrase(pass); err != nil {
 		return v, err
 	}
-	return v, v.View(func(tx *Tx) error { _, err := tx.Records(); return err })
+	// Listing (Each) and reading every record (Records) must each check
+	// the whole vault, and agree.
+	return v, v.View(func(tx *Tx) error {
+		errEach := tx.Each(func(*secret.Record) error { return nil })
+		_, errRecords := tx.Records()
+		if (errEach == nil) != (errRecords == nil) {
+			return fmt.Errorf("Each: %v; Records: %v", errEach, errRecords)
+		}
+		return errRecords
+	})
+}
+
+// TestEachListsMetadata: Each hands over every record once, in id order,
+// without its client secret, and the strings it hands over stay valid.
+func TestEachListsMetadata(t *testing.T) {
+	v, _ := newVault(t)
+	defer v.Close()
+	want := map[string]string{}
+	err := v.Update(func(tx *Tx) error {
+		for i := range 300 {
+			r := rec(fmt.Sprintf("record-%03d", i), fmt.Sprintf("id-%03d", i))
+			if err := tx.Put(r); err != nil {
+				return err
+			}
+			want[r.ID] = r.Name
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	var ids []string
+	err = v.View(func(tx *Tx) error {
+		return tx.Each(func(r *secret.Record) error {
+			if !r.ClientSecret.IsZero() {
+				return fmt.Errorf("Each handed over the client secret of %s", r.Name)
+			}
+			got[r.ID] = r.Name
+			ids = append(ids, r.ID)
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(got, want) || len(ids) != len(want) {
+		t.Fatalf("Each listed %d records (%d distinct), want %d", len(ids), len(got), len(want))
+	}
+	if !slices.IsSorted(ids) {
+		t.Error("Each did not go in id order")
+	}
+	stop := errors.New("stop")
+	n := 0
+	err = v.View(func(tx *Tx) error {
+		return tx.Each(func(*secret.Record) error { n++; return stop })
+	})
+	if !errors.Is(err, stop) || n != 1 {
+		t.Errorf("Each after an error: %v, %d calls", err, n)
+	}
 }
 
 func TestCreateRefusesExistingAndSetsModes(t *testing.T) {
@@ -328,5 +390,14 @@ func reopenWith(t *testing.T, path string, p []byte) (*Vault, error) {
 		v.Close()
 		return nil, err
 	}
-	return v, v.View(func(tx *Tx) error { _, err := tx.Records(); return err })
+	// Listing (Each) and reading every record (Records) must each check
+	// the whole vault, and agree.
+	return v, v.View(func(tx *Tx) error {
+		errEach := tx.Each(func(*secret.Record) error { return nil })
+		_, errRecords := tx.Records()
+		if (errEach == nil) != (errRecords == nil) {
+			return fmt.Errorf("Each: %v; Records: %v", errEach, errRecords)
+		}
+		return errRecords
+	})
 }
