@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mysafe/mysafe/internal/audit"
+	"github.com/mysafe/mysafe/internal/display"
 	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/vault"
 )
@@ -88,7 +89,7 @@ func listRun(o *ListOptions) error {
 	}); err != nil {
 		return err
 	}
-	slices.SortFunc(rows, func(a, b *listed) int { return compareNames(a.name, b.name) })
+	sortListed(rows)
 	switch o.Sort {
 	case "last-use":
 		slices.SortStableFunc(rows, func(a, b *listed) int { return b.lastUsed.Compare(a.lastUsed) })
@@ -106,36 +107,105 @@ func listRun(o *ListOptions) error {
 	return writeTable(o.F.IO.Out, rows)
 }
 
+// listSorts are the orders list --sort accepts. It is read, never changed.
+var listSorts = []string{"name", "last-use", "updated"}
+
+// listHeader is the first line of the table of `list`.
+var listHeader = [...]string{"NAME", "IDENTIFIER", "URL", "METHOD", "TAGS", "OWNER", "LAST USE"}
+
 // writeTable writes the table of `list`.
 func writeTable(w io.Writer, rows []*listed) error {
-	table := make([][]string, 0, len(rows)+1)
-	table = append(table, []string{"NAME", "IDENTIFIER", "URL", "METHOD", "TAGS", "OWNER", "LAST USE"})
-	for i := range rows {
-		table = append(table, rows[i].cells[:])
+	widths := make([]int, len(listHeader))
+	for c, h := range listHeader {
+		widths[c] = len(h)
 	}
-	return writeAligned(w, table)
+	for _, l := range rows {
+		for c, cw := range l.widths {
+			widths[c] = max(widths[c], int(cw))
+		}
+	}
+	return writeColumns(w, len(rows)+1, widths, func(r, c int) (string, int) {
+		if r == 0 {
+			return listHeader[c], len(listHeader[c])
+		}
+		return rows[r-1].cell(c)
+	})
 }
 
 // listed is what list keeps of a record it shows: what it sorts by, and
-// either the table's cells or the record's JSON.
+// either the table's cells or the record's JSON. A table row is one string
+// (the cells, escaped for the terminal, then the name and the id), so it
+// keeps nothing else of the record alive.
 type listed struct {
 	name              nameKey
 	lastUsed, updated time.Time
-	cells             [7]string
+	text              string
+	ends, widths      [len(listHeader)]uint32
 	json              *secret.JSON
 }
 
 func newListed(r *secret.Record, asJSON bool) listed {
-	l := listed{name: nameKeyOf(r), lastUsed: r.LastUsedAt, updated: r.UpdatedAt}
+	l := listed{lastUsed: r.LastUsedAt, updated: r.UpdatedAt}
 	if asJSON {
 		j := r.ToJSON()
 		l.json = &j
+		l.name = nameKeyOf(r)
 		return l
 	}
-	l.cells = [7]string{r.Name, dash(r.Identifier), r.URL, dash(r.Method),
-		dash(strings.Join(r.Tags, ",")), r.Owner, lastUse(r.LastUsedAt)}
+	cells := [len(listHeader)]string{display.Safe(r.Name), display.Safe(dash(r.Identifier)), display.Safe(r.URL),
+		display.Safe(dash(r.Method)), display.Safe(dash(strings.Join(r.Tags, ","))), display.Safe(r.Owner), lastUse(r.LastUsedAt)}
+	n := len(r.Name) + len(r.ID)
+	for _, c := range cells {
+		n += len(c)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, c := range cells {
+		b.WriteString(c)
+		l.ends[i] = uint32(b.Len())
+	}
+	b.WriteString(r.Name)
+	b.WriteString(r.ID)
+	l.text = b.String()
+	for i := range cells {
+		l.widths[i] = uint32(display.Width(l.text[l.start(i):l.ends[i]]))
+	}
+	name := l.text[l.ends[len(cells)-1] : n-len(r.ID)]
+	l.name = nameKey{strings.ToLower(name), name, l.text[n-len(r.ID):]}
 	return l
 }
 
-// listSorts are the orders list --sort accepts. It is read, never changed.
-var listSorts = []string{"name", "last-use", "updated"}
+// sortListed sorts rows as sortRecords sorts records. It compares the
+// lower-case names kept beside each pointer, so that most comparisons do
+// not have to reach the rows themselves.
+func sortListed(rows []*listed) {
+	type keyed struct {
+		lower string
+		l     *listed
+	}
+	ks := make([]keyed, len(rows))
+	for i, l := range rows {
+		ks[i] = keyed{l.name.lower, l}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		if a.lower != b.lower {
+			return strings.Compare(a.lower, b.lower)
+		}
+		return compareNames(a.l.name, b.l.name)
+	})
+	for i := range ks {
+		rows[i] = ks[i].l
+	}
+}
+
+func (l *listed) start(c int) uint32 {
+	if c == 0 {
+		return 0
+	}
+	return l.ends[c-1]
+}
+
+// cell returns the table cell c of the row and its width.
+func (l *listed) cell(c int) (string, int) {
+	return l.text[l.start(c):l.ends[c]], int(l.widths[c])
+}

@@ -13,34 +13,49 @@ import (
 // cannot move the cursor, break a line or start a new column. It buffers the
 // output: a table of ten thousand rows is one write, not tens of thousands.
 func writeAligned(w io.Writer, rows [][]string) error {
-	var widths []int
-	cellWidths := make([][]int, len(rows))
 	ncols := 0
-	if len(rows) > 0 {
-		ncols = len(rows[0])
+	for _, row := range rows {
+		ncols = max(ncols, len(row))
 	}
-	flat := make([]int, 0, len(rows)*ncols) // every cell's width, row after row
-	for r, row := range rows {
-		start := len(flat)
+	widths := make([]int, 0, len(rows)*ncols) // every cell's width, row after row
+	for _, row := range rows {
 		for i, cell := range row {
-			cell = display.Safe(cell)
-			row[i] = cell
-			if i >= len(widths) {
-				widths = append(widths, 0)
-			}
-			cw := display.Width(cell)
-			widths[i] = max(widths[i], cw)
-			flat = append(flat, cw)
+			row[i] = display.Safe(cell)
+			widths = append(widths, display.Width(row[i]))
 		}
-		cellWidths[r] = flat[start:len(flat):len(flat)]
+		for range ncols - len(row) {
+			widths = append(widths, -1)
+		}
 	}
+	colWidths := make([]int, ncols)
+	for i, cw := range widths {
+		colWidths[i%max(ncols, 1)] = max(colWidths[i%max(ncols, 1)], cw)
+	}
+	return writeColumns(w, len(rows), colWidths, func(r, c int) (string, int) {
+		if c >= len(rows[r]) {
+			return "", -1
+		}
+		return rows[r][c], widths[r*ncols+c]
+	})
+}
+
+// writeColumns writes n rows of len(widths) columns separated by two
+// spaces, column c widths[c] wide (the width of its widest cell), with no
+// trailing spaces. cell returns a cell, already escaped for the terminal,
+// and its width; a width of -1 ends the row there.
+func writeColumns(w io.Writer, n int, widths []int, cell func(r, c int) (string, int)) error {
+	ncols := len(widths)
 	bw := bufio.NewWriterSize(w, 64<<10)
-	for r, row := range rows {
-		for i, cell := range row {
-			bw.WriteString(cell)
-			if i < len(row)-1 {
-				writeSpaces(bw, widths[i]-cellWidths[r][i]+2)
+	for r := range n {
+		pad := 0
+		for c := range ncols {
+			s, cw := cell(r, c)
+			if cw < 0 {
+				break
 			}
+			writeSpaces(bw, pad)
+			bw.WriteString(s)
+			pad = widths[c] - cw + 2
 		}
 		bw.WriteByte('\n')
 	}

@@ -2,7 +2,6 @@ package vault
 
 import (
 	"bytes"
-	"cmp"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
@@ -669,19 +668,11 @@ func (tx *Tx) recordCount() int {
 	return int(min(tx.root.records, 1<<24))
 }
 
-// metaEntry is what scan needs of a record's index entry: its id as a
-// number (for sorting) and the tag of its metadata.
-type metaEntry struct {
-	key  uint64
-	meta tag
-}
-
 // scan calls fn with every record's key, sealed metadata and the tag its
 // index entry names, in key order, after checking that the records bucket
-// and the index name the same records. It walks the records bucket once and
-// reads each index leaf once (keeping only the record entries), instead of
-// looking up one leaf per record: once the index's record entries are
-// sorted by id, the two meet like the halves of a merge. fn gets a scratch
+// and the index name the same records. It reads each index leaf once
+// (keeping only the tags of the record entries) and walks the records
+// bucket once, instead of looking up one leaf per record. fn gets a scratch
 // buffer for decrypting.
 func (tx *Tx) scan(fn func(key, val []byte, mt tag, sc *scratch) error) error {
 	if err := tx.loadRoot(); err != nil {
@@ -692,11 +683,11 @@ func (tx *Tx) scan(fn func(key, val []byte, mt tag, sc *scratch) error) error {
 	}
 	var sc scratch
 	defer sc.wipe()
-	entries, err := tx.recordEntries(&sc)
+	tags, err := tx.recordEntries(&sc)
 	if err != nil {
 		return err
 	}
-	j := 0
+	found := 0
 	err = tx.btx.Bucket(bucketRecords).ForEach(func(key, val []byte) error {
 		if len(key) == idLen+1 && key[idLen] == secretSuffix {
 			return nil // a client secret, checked when it is read
@@ -704,30 +695,27 @@ func (tx *Tx) scan(fn func(key, val []byte, mt tag, sc *scratch) error) error {
 		if len(key) != idLen {
 			return tampered("record %x was added behind mysafe's back", key)
 		}
-		k := binary.BigEndian.Uint64(key)
-		if j < len(entries) && entries[j].key < k {
-			return tampered("record %x was removed behind mysafe's back", binary.BigEndian.AppendUint64(nil, entries[j].key))
-		}
-		if j == len(entries) || entries[j].key != k {
+		mt, ok := tags[binary.BigEndian.Uint64(key)]
+		if !ok {
 			return tampered("record %x was added behind mysafe's back", key)
 		}
-		j++
-		return fn(key, val, entries[j-1].meta, &sc)
+		found++
+		return fn(key, val, mt, &sc)
 	})
 	if err != nil {
 		return err
 	}
-	if j != len(entries) {
+	if found != len(tags) {
 		return tampered("records were removed behind mysafe's back")
 	}
 	return nil
 }
 
-// recordEntries returns the record entries of every index leaf, sorted by
-// record id, each leaf checked as leafPage checks it. Leaves not read
-// before are read in place and not kept.
-func (tx *Tx) recordEntries(sc *scratch) ([]metaEntry, error) {
-	out := make([]metaEntry, 0, tx.recordCount())
+// recordEntries returns the tag of every record's metadata, by record id
+// (as a number), from every index leaf, each leaf checked as leafPage
+// checks it. Leaves not read before are read in place and not kept.
+func (tx *Tx) recordEntries(sc *scratch) (map[uint64]tag, error) {
+	out := make(map[uint64]tag, tx.recordCount())
 	var bad []byte
 	add := func(key, val []byte) {
 		mt, _, ok := recordTags(val)
@@ -735,7 +723,7 @@ func (tx *Tx) recordEntries(sc *scratch) ([]metaEntry, error) {
 			bad = key
 			return
 		}
-		out = append(out, metaEntry{binary.BigEndian.Uint64(key), mt})
+		out[binary.BigEndian.Uint64(key)] = mt
 	}
 	for n := range numLeaves {
 		if l, ok := tx.leaves[n]; ok {
@@ -772,7 +760,6 @@ func (tx *Tx) recordEntries(sc *scratch) ([]metaEntry, error) {
 	if uint64(len(out)) != tx.root.records {
 		return nil, tampered("the index does not count the records the root counts")
 	}
-	slices.SortFunc(out, func(a, b metaEntry) int { return cmp.Compare(a.key, b.key) })
 	return out, nil
 }
 
