@@ -2,8 +2,6 @@ package cli_test
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -44,9 +42,6 @@ func TestCompletion(t *testing.T) {
 		if !strings.Contains(out, "\n"+c+"\t") && !strings.HasPrefix(out, c+"\t") {
 			t.Errorf("__complete does not offer %q:\n%s", c, out)
 		}
-	}
-	if strings.Contains(out, "man-pages") {
-		t.Errorf("__complete offers the hidden man-pages command:\n%s", out)
 	}
 	_, out, _ = runMysafe(t, nil, "__complete", "import", "--")
 	for _, fl := range []string{"--dry-run", "--skip-invalid", "--url", "--client-id", "--kdbx-password-file", "--format"} {
@@ -101,36 +96,5 @@ func TestCompletionOfEnumFlags(t *testing.T) {
 		if !strings.Contains(out, "\n"+string(f)+"\t") && !strings.HasPrefix(out, string(f)+"\t") {
 			t.Errorf("import --format does not offer %s:\n%s", f, out)
 		}
-	}
-}
-
-// TestManPages generates the man pages and checks that every command has one
-// with its flags.
-func TestManPages(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "man")
-	code, _, errOut := runMysafe(t, map[string]string{"SOURCE_DATE_EPOCH": "1700000000"}, "man-pages", dir)
-	if code != 0 {
-		t.Fatalf("man-pages: exit %d, %s", code, errOut)
-	}
-	for page, want := range map[string]string{
-		"mysafe.1":             `.TH "MYSAFE" "1" "Nov 2023" "mysafe test" "mysafe manual"`,
-		"mysafe-reveal.1":      "reveal",
-		"mysafe-import.1":      `\fB--skip-invalid\fP`,
-		"mysafe-export.1":      "dotenv",
-		"mysafe-completion.1":  "completion",
-		"mysafe-share.1":       "share",
-		"mysafe-contact-add.1": "contact",
-	} {
-		b, err := os.ReadFile(filepath.Join(dir, page))
-		if err != nil {
-			t.Errorf("no %s: %v", page, err)
-			continue
-		}
-		if !strings.Contains(string(b), want) {
-			t.Errorf("%s does not hold %q", page, want)
-		}
-	}
-	if _, err := os.Stat(filepath.Join(dir, "mysafe-man-pages.1")); err == nil {
-		t.Error("the hidden man-pages command has a page")
 	}
 }

@@ -158,14 +158,16 @@ func isCobraUsageError(err error) bool {
 	return false
 }
 
-// unknownCommandRe matches cobra's message for a mistyped command.
-var unknownCommandRe = regexp.MustCompile(`^unknown command "(.*)" for "(.*)"$`)
+// unknownCommandPattern matches cobra's message for a mistyped command.
+// Like the other patterns, it is compiled when needed: compiling every
+// pattern when mysafe starts would slow every command.
+const unknownCommandPattern = `^unknown command "(.*)" for "(.*)"$`
 
 // commandHint suggests the command a mistyped one was probably meant to be
 // (cobra's own suggestions, within two edits or by prefix), and points at
 // the help.
 func commandHint(root *cobra.Command, err error) string {
-	m := unknownCommandRe.FindStringSubmatch(err.Error())
+	m := regexp.MustCompile(unknownCommandPattern).FindStringSubmatch(err.Error())
 	if m == nil {
 		return "see `mysafe --help`"
 	}
@@ -228,13 +230,13 @@ func subcommandArgs(cmd *cobra.Command, args []string) error {
 		hint: didYouMean(suggestCommands(cmd, args[0]), "") + "see `" + cmd.CommandPath() + " --help`"}
 }
 
-// flagGroupRe matches cobra's message for flags marked mutually exclusive.
-var flagGroupRe = regexp.MustCompile(`^if any flags in the group \[([^\]]*)\] are set none of the others can be; \[([^\]]*)\] were all set$`)
+// flagGroupPattern matches cobra's message for flags marked mutually exclusive.
+const flagGroupPattern = `^if any flags in the group \[([^\]]*)\] are set none of the others can be; \[([^\]]*)\] were all set$`
 
 // plainFlagGroupMessage says in plain words what cobra's flag-group message
 // means; any other message is returned as it is.
 func plainFlagGroupMessage(msg string) string {
-	m := flagGroupRe.FindStringSubmatch(msg)
+	m := regexp.MustCompile(flagGroupPattern).FindStringSubmatch(msg)
 	if m == nil {
 		return msg
 	}
@@ -323,7 +325,6 @@ scripts in CI.`,
 		NewCmdStatus(f),
 		NewCmdExec(f),
 		NewCmdInject(f),
-		NewCmdManPages(f),
 	)
 	registerCompletions(root, f)
 	return root

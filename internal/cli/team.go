@@ -133,11 +133,11 @@ could open: rotate those secrets at the API provider.`,
 }
 
 // scpLike matches git's user@host:path remotes.
-var scpLike = regexp.MustCompile(`^[A-Za-z0-9._@-]+:`)
+const scpLike = `^[A-Za-z0-9._@-]+:`
 
 // localRemote reports whether a remote is a folder rather than a URL.
 func localRemote(remote string) bool {
-	return !strings.Contains(remote, "://") && !scpLike.MatchString(remote)
+	return !strings.Contains(remote, "://") && !regexp.MustCompile(scpLike).MatchString(remote)
 }
 
 func teamInitRun(o *TeamOptions) error {

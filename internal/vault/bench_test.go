@@ -145,7 +145,7 @@ func BenchmarkAddWrites100k(b *testing.B) {
 	}
 	// Adds alternate: the record alone, and the record with its audit log
 	// entry, as `mysafe add` writes it.
-	var total, logged [2]int64
+	var total, logged, most [2]int64
 	b.ResetTimer()
 	i := 0
 	for b.Loop() {
@@ -162,12 +162,16 @@ func BenchmarkAddWrites100k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		total[i%2] += writtenBytes() - before
+		n := writtenBytes() - before
+		total[i%2] += n
+		most[i%2] = max(most[i%2], n)
 		logged[i%2]++
 		i++
 	}
 	b.ReportMetric(float64(total[0])/float64(max(logged[0], 1)), "bytes-written/add")
 	b.ReportMetric(float64(total[1])/float64(max(logged[1], 1)), "bytes-written/add+log")
+	b.ReportMetric(float64(most[0]), "max-bytes-written/add")
+	b.ReportMetric(float64(most[1]), "max-bytes-written/add+log")
 }
 
 // BenchmarkLogAppend appends one audit log entry (a reveal: the entry and

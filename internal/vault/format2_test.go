@@ -268,7 +268,16 @@ func graft(t *testing.T, from, to string) {
 				b, _ := dtx.CreateBucket(name)
 				stx.Bucket(name).ForEach(func(k, v []byte) error { return b.Put(k, v) })
 			}
-			return dtx.Bucket(bucketMeta).Put(keyRoot, stx.Bucket(bucketMeta).Get(keyRoot))
+			// The root, wherever the old copy kept it.
+			dtx.DeleteBucket(bucketHead)
+			if sh := stx.Bucket(bucketHead); sh != nil {
+				h, _ := dtx.CreateBucket(bucketHead)
+				h.Put(keyRoot, sh.Get(keyRoot))
+			}
+			if r := stx.Bucket(bucketMeta).Get(keyRoot); r != nil {
+				return dtx.Bucket(bucketMeta).Put(keyRoot, r)
+			}
+			return nil
 		})
 	})
 	if err != nil {
@@ -701,6 +710,66 @@ func TestSecretsMoveNextToTheirRecords(t *testing.T) {
 	v.Close()
 	got, err = openAll(path, state, ident)
 	if err != nil || len(got) != 4 || got["alpha"] != "s3cret-alpha" || got["delta"] != "s3cret-delta" {
+		t.Fatalf("after the move: %v %v", got, err)
+	}
+}
+
+// TestRootMovesToHeadBucket: a vault that keeps its root in the meta bucket
+// (as written before the head bucket) opens as it is, unchanged by reading,
+// and its next write moves the root to the head bucket, where bbolt keeps
+// it inline in its top-level page.
+func TestRootMovesToHeadBucket(t *testing.T) {
+	v, path, state := stateVault(t)
+	ident := v.Identity()
+	add(t, v, rec("alpha", "a"))
+	v.Close()
+	// The layout from before: the root in the meta bucket, no head bucket.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(btx *bolt.Tx) error {
+		r := bytes.Clone(btx.Bucket(bucketHead).Get(keyRoot))
+		if err := btx.DeleteBucket(bucketHead); err != nil {
+			return err
+		}
+		return btx.Bucket(bucketMeta).Put(keyRoot, r)
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	layout := func() (inMeta, inHead, inline bool) {
+		db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second, ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		db.View(func(btx *bolt.Tx) error {
+			inMeta = btx.Bucket(bucketMeta).Get(keyRoot) != nil
+			if h := btx.Bucket(bucketHead); h != nil {
+				inHead, inline = h.Get(keyRoot) != nil, h.Root() == 0
+			}
+			return nil
+		})
+		return inMeta, inHead, inline
+	}
+	got, err := openAll(path, state, ident)
+	if err != nil || got["alpha"] != "s3cret-alpha" {
+		t.Fatalf("old layout: %v %v", got, err)
+	}
+	if inMeta, inHead, _ := layout(); !inMeta || inHead {
+		t.Fatalf("reading changed the layout: root in meta %v, in head %v", inMeta, inHead)
+	}
+	v = mustOpen(t, path, Options{StateDir: state})
+	v.UnlockWithIdentity(ident)
+	add(t, v, rec("beta", "b"))
+	v.Close()
+	if inMeta, inHead, inline := layout(); inMeta || !inHead || !inline {
+		t.Fatalf("after a write: root in meta %v, in head %v, inline %v", inMeta, inHead, inline)
+	}
+	got, err = openAll(path, state, ident)
+	if err != nil || got["alpha"] != "s3cret-alpha" || got["beta"] != "s3cret-beta" {
 		t.Fatalf("after the move: %v %v", got, err)
 	}
 }

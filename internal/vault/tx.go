@@ -287,7 +287,7 @@ func (tx *Tx) loadRoot() error {
 		return nil
 	}
 	meta := tx.btx.Bucket(bucketMeta)
-	pt, err := tx.k.root.open(bucketMeta, keyRoot, meta.Get(keyRoot))
+	pt, err := tx.k.root.open(bucketMeta, keyRoot, sealedRoot(tx.btx))
 	if err != nil {
 		return tampered("the root does not decrypt")
 	}
@@ -303,6 +303,16 @@ func (tx *Tx) loadRoot() error {
 	}
 	tx.root = r
 	return nil
+}
+
+// sealedRoot returns the sealed root: in the head bucket, or where a vault
+// not written since the head bucket came kept it, in the meta bucket. Once
+// the head bucket exists, a root in the meta bucket is never read.
+func sealedRoot(btx *bolt.Tx) []byte {
+	if head := btx.Bucket(bucketHead); head != nil {
+		return head.Get(keyRoot)
+	}
+	return btx.Bucket(bucketMeta).Get(keyRoot)
 }
 
 // midPage returns middle page n, checked against the root's tag.
@@ -1090,8 +1100,19 @@ func (tx *Tx) sealRoot() error {
 	}
 	tx.root.generation++
 	tx.root.binding = bindingOf(meta.Get(keyVaultID), meta.Get(keyIdentity), meta.Get(keyDataKey), meta.Get(keyPublicKeys))
-	if err := meta.Put(keyRoot, tx.k.root.seal(bucketMeta, keyRoot, tx.root.marshal())); err != nil {
+	head, err := tx.btx.CreateBucketIfNotExists(bucketHead)
+	if err != nil {
 		return err
+	}
+	// Sealed for its first place, meta/root, wherever it is kept.
+	if err := head.Put(keyRoot, tx.k.root.seal(bucketMeta, keyRoot, tx.root.marshal())); err != nil {
+		return err
+	}
+	if meta.Get(keyRoot) != nil {
+		// An older vault's root moves to the head bucket.
+		if err := meta.Delete(keyRoot); err != nil {
+			return err
+		}
 	}
 	tx.committed = tx.root.generation
 	return nil

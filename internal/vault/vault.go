@@ -93,6 +93,13 @@ var (
 	bucketData     = []byte("data")
 	bucketVersions = []byte("versions")
 	bucketLog      = []byte("log")
+	// bucketHead holds the sealed root alone. A bucket that small lives
+	// inside bbolt's top-level page, which every commit writes anyway, so
+	// sealing a new root costs no page of its own; in the meta bucket it
+	// cost one (the public keys make that bucket too large to be kept
+	// inline). A vault written before keeps its root in the meta bucket
+	// until its next write moves it.
+	bucketHead = []byte("head")
 
 	keyFormat     = []byte("format")
 	keyVaultID    = []byte("vault_id")
