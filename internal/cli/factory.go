@@ -122,6 +122,12 @@ const stateHint = "mysafe keeps it under $XDG_STATE_HOME/mysafe (default ~/.loca
 const unlockHint = "set MYSAFE_PASSPHRASE_FILE or MYSAFE_PASSPHRASE, or MYSAFE_IDENTITY / MYSAFE_IDENTITY_FILE (from `mysafe identity export`)"
 
 func (f *Factory) vaultOptions(readOnly bool) vault.Options {
+	return f.vaultOptionsFor(readOnly, false)
+}
+
+// vaultOptionsFor is vaultOptions for a command that reads every record
+// (whole) or not.
+func (f *Factory) vaultOptionsFor(readOnly, whole bool) vault.Options {
 	timeout := f.LockTimeout
 	if timeout == 0 {
 		timeout = f.cfg.LockTimeout
@@ -134,7 +140,7 @@ func (f *Factory) vaultOptions(readOnly bool) vault.Options {
 	if f.Hostname != nil {
 		host, _ = f.Hostname()
 	}
-	return vault.Options{ReadOnly: readOnly, LockTimeout: timeout, Now: f.Now, StateDir: f.cfg.StateDir,
+	return vault.Options{ReadOnly: readOnly, WholeFile: whole, LockTimeout: timeout, Now: f.Now, StateDir: f.cfg.StateDir,
 		SharedFile:  f.cfg.SharedFiles,
 		MaxVersions: maxVersions, Actor: audit.DetectActor(f.Getenv, host),
 		Warn: func(err error) { f.warnState("", err) }}
@@ -146,7 +152,13 @@ func (f *Factory) vaultOptions(readOnly bool) vault.Options {
 // exclusive lock is taken only then, so writers do not queue behind each
 // other's key derivation.
 func (f *Factory) OpenVault(readOnly bool) (*vault.Vault, error) {
-	v, err := vault.Open(f.cfg.VaultPath, f.vaultOptions(true))
+	return f.openVault(readOnly, false)
+}
+
+// openVault is OpenVault, for a command that reads every record (whole)
+// or not.
+func (f *Factory) openVault(readOnly, whole bool) (*vault.Vault, error) {
+	v, err := vault.Open(f.cfg.VaultPath, f.vaultOptionsFor(true, whole && readOnly))
 	if err != nil {
 		return nil, err
 	}
@@ -178,6 +190,17 @@ var errUnchanged = errors.New("nothing to change")
 // read-only transaction and closes the vault.
 func (f *Factory) View(fn func(tx *vault.Tx) error) error {
 	v, err := f.OpenVault(true)
+	if err != nil {
+		return err
+	}
+	defer v.Close()
+	return v.View(fn)
+}
+
+// ViewWhole is View for a command that reads every record (a listing),
+// which costs less with the vault mapped into memory in one step.
+func (f *Factory) ViewWhole(fn func(tx *vault.Tx) error) error {
+	v, err := f.openVault(true, true)
 	if err != nil {
 		return err
 	}

@@ -75,7 +75,7 @@ func listRun(o *ListOptions) error {
 	// grown one at a time, and sorted, would copy each several times.
 	var rows []*listed
 	var block []listed
-	if err := o.F.View(func(tx *vault.Tx) error {
+	if err := o.F.ViewWhole(func(tx *vault.Tx) error {
 		return tx.Each(func(r *secret.Record) error {
 			if keepRecord(r, o.Tags, search, o.Shared) && (unusedSince.IsZero() || r.LastUsedAt.Before(unusedSince)) {
 				if len(block) == cap(block) {

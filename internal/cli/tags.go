@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mysafe/mysafe/internal/secret"
 	"github.com/mysafe/mysafe/internal/vault"
 )
 
@@ -40,9 +41,8 @@ type TagCount struct {
 
 func tagsRun(o *TagsOptions) error {
 	counts := map[string]*TagCount{}
-	err := o.F.View(func(tx *vault.Tx) error {
-		recs, err := tx.List()
-		for _, r := range recs {
+	err := o.F.ViewWhole(func(tx *vault.Tx) error {
+		return tx.Each(func(r *secret.Record) error {
 			for _, t := range r.Tags {
 				k := strings.ToLower(t)
 				if counts[k] == nil {
@@ -53,8 +53,8 @@ func tagsRun(o *TagsOptions) error {
 				}
 				counts[k].Count++
 			}
-		}
-		return err
+			return nil
+		})
 	})
 	if err != nil {
 		return err
