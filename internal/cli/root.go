@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -122,7 +123,7 @@ func Run(args []string, f *Factory) int {
 	if f.Prompter == nil {
 		f.Prompter = term.Prompter{IO: f.IO}
 	}
-	root := NewRootCmd(f)
+	root := newRootCmd(f, args)
 	root.SetArgs(args)
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
@@ -255,7 +256,21 @@ func buildVersion() string {
 }
 
 // NewRootCmd builds the command tree.
-func NewRootCmd(f *Factory) *cobra.Command {
+func NewRootCmd(f *Factory) *cobra.Command { return newRootCmd(f, nil) }
+
+// newRootCmd builds the command tree for the command line args: when
+// args[0] names a command, the root with that command alone, which is all
+// cobra needs to run it (its help, flags, errors and subcommands included);
+// otherwise (help, completion, a flag first, a mistyped name) every command.
+func newRootCmd(f *Factory, args []string) *cobra.Command {
+	only := ""
+	if len(args) > 0 {
+		for _, c := range topCommands() {
+			if slices.Contains(c.names, args[0]) {
+				only = args[0]
+			}
+		}
+	}
 	root := &cobra.Command{
 		Use:   "mysafe",
 		Short: "A local, encrypted vault for API secrets",
@@ -292,42 +307,63 @@ scripts in CI.`,
 	root.DisableSuggestions = true
 	root.SetHelpCommand(newCmdHelp())
 
-	root.AddCommand(
-		NewCmdInit(f),
-		NewCmdAdd(f),
-		NewCmdList(f),
-		NewCmdShow(f),
-		NewCmdReveal(f),
-		NewCmdToken(f),
-		NewCmdEdit(f),
-		NewCmdTag(f),
-		NewCmdTags(f),
-		NewCmdRm(f),
-		NewCmdHistory(f),
-		NewCmdRestore(f),
-		NewCmdLog(f),
-		NewCmdPasswd(f),
-		NewCmdRotateKeys(f),
-		NewCmdCheck(f),
-		NewCmdBackup(f),
-		NewCmdIdentity(f),
-		NewCmdImport(f),
-		NewCmdExport(f),
-		NewCmdKey(f),
-		NewCmdContact(f),
-		NewCmdShare(f),
-		NewCmdRevoke(f),
-		NewCmdTeam(f),
-		NewCmdSync(f),
-		NewCmdVersion(f),
-		NewCmdUnlock(f),
-		NewCmdLock(f),
-		NewCmdStatus(f),
-		NewCmdExec(f),
-		NewCmdInject(f),
-	)
-	registerCompletions(root, f)
+	for _, c := range topCommands() {
+		if only == "" || slices.Contains(c.names, only) {
+			root.AddCommand(c.build(f))
+		}
+	}
+	if only == "" {
+		registerCompletions(root, f)
+	}
 	return root
+}
+
+// topCommand is a command under the root: the name and aliases it answers
+// to, and how to build it.
+type topCommand struct {
+	names []string
+	build func(*Factory) *cobra.Command
+}
+
+// topCommands are mysafe's commands, in the order help lists them. A command
+// line that names one builds that one alone (see newRootCmd): the whole tree,
+// every command with its flags, costs every run a noticeable part of its
+// start-up. TestTopCommandNames keeps the names here equal to the commands'.
+func topCommands() []topCommand {
+	return []topCommand{
+		{[]string{"init"}, NewCmdInit},
+		{[]string{"add"}, NewCmdAdd},
+		{[]string{"list", "ls"}, NewCmdList},
+		{[]string{"show"}, NewCmdShow},
+		{[]string{"reveal"}, NewCmdReveal},
+		{[]string{"token"}, NewCmdToken},
+		{[]string{"edit"}, NewCmdEdit},
+		{[]string{"tag"}, NewCmdTag},
+		{[]string{"tags"}, NewCmdTags},
+		{[]string{"rm", "remove", "delete"}, NewCmdRm},
+		{[]string{"history"}, NewCmdHistory},
+		{[]string{"restore"}, NewCmdRestore},
+		{[]string{"log"}, NewCmdLog},
+		{[]string{"passwd"}, NewCmdPasswd},
+		{[]string{"rotate-keys"}, NewCmdRotateKeys},
+		{[]string{"check"}, NewCmdCheck},
+		{[]string{"backup"}, NewCmdBackup},
+		{[]string{"identity"}, NewCmdIdentity},
+		{[]string{"import"}, NewCmdImport},
+		{[]string{"export"}, NewCmdExport},
+		{[]string{"key"}, NewCmdKey},
+		{[]string{"contact"}, NewCmdContact},
+		{[]string{"share"}, NewCmdShare},
+		{[]string{"revoke"}, NewCmdRevoke},
+		{[]string{"team"}, NewCmdTeam},
+		{[]string{"sync"}, NewCmdSync},
+		{[]string{"version"}, NewCmdVersion},
+		{[]string{"unlock"}, NewCmdUnlock},
+		{[]string{"lock"}, NewCmdLock},
+		{[]string{"status"}, NewCmdStatus},
+		{[]string{"exec"}, NewCmdExec},
+		{[]string{"inject"}, NewCmdInject},
+	}
 }
 
 // warnUnknownKeys says, in one line, which keys of the config file are no
