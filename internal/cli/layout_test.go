@@ -36,8 +36,8 @@ var groundFloor = []string{
 }
 
 // TestCommandFilesUseTheGroundFloor holds the package to its layout: every
-// other file holds one command, NAME.go (more of the same command may be
-// in NAME_*.go), and a command file refers only to its own command's files
+// other file holds one command, NAME.go, with its one NewCmd function (more
+// of the same command, and its subcommands, may be in NAME_*.go), and a command file refers only to its own command's files
 // and to the ground floor, never to another command's file. The ground
 // floor refers only to itself, but for root.go, which wires each command's
 // NewCmd function. Methods of ground-floor types (Factory above all) are
@@ -119,6 +119,15 @@ func TestCommandFilesUseTheGroundFloor(t *testing.T) {
 			if !allowed(p, to, id.Name) {
 				problems = append(problems, p+" uses "+id.Name+" of "+to)
 			}
+		}
+		var constructors []string
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && strings.HasPrefix(fd.Name.Name, "NewCmd") {
+				constructors = append(constructors, fd.Name.Name)
+			}
+		}
+		if len(constructors) > 1 || (len(constructors) > 0 && isGround(p)) {
+			problems = append(problems, p+" builds more than its one command: "+strings.Join(constructors, ", "))
 		}
 		for _, d := range f.Decls {
 			fd, ok := d.(*ast.FuncDecl)
