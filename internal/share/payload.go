@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mysafe/mysafe/internal/secret"
 )
@@ -373,6 +374,9 @@ func (rec *Record) normalize() error {
 	if err := rec.Portable.Normalize(); err != nil {
 		return err
 	}
+	if err := canCarry(rec.ClientSecret.Value); err != nil {
+		return fmt.Errorf("client_secret: %w", err)
+	}
 	if err := checkName("owner", rec.Owner); err != nil {
 		return err
 	}
@@ -404,6 +408,18 @@ func (rec *Record) normalize() error {
 		}
 	}
 	return nil
+}
+
+// canCarry refuses a client secret a bundle cannot carry. A bundle's
+// client secret is a JSON string, which holds Unicode text: a secret that
+// is not UTF-8 (a binary key, which the vault keeps byte for byte) would
+// arrive with its bytes replaced by U+FFFD, a different secret, and its
+// owner signature would no longer match. The error wraps ErrNotPermitted.
+func canCarry(v secret.Value) error {
+	if utf8.Valid(v.Bytes()) {
+		return nil
+	}
+	return fmt.Errorf("%w: its client secret is not UTF-8 text, which a share bundle cannot carry", ErrNotPermitted)
 }
 
 func isHexID(s string) bool {

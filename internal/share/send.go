@@ -69,7 +69,8 @@ func KeyOf(contacts []Contact, to Recipient) string {
 }
 
 // PlanShare decides what sharing req.Records with req.Recipients does. The
-// rules: each record must pass CanSend for each recipient; a recipient with
+// rules: each record's client secret must be text a bundle can carry
+// (UTF-8); each record must pass CanSend for each recipient; a recipient with
 // edit access to one of the user's records is not lowered to view unless
 // the user chose the permission; each recipient gets (or gets back) an
 // access entry with the permission, granted now, on the user's own records,
@@ -79,6 +80,9 @@ func PlanShare(req ShareRequest) (*SharePlan, error) {
 	plan := &SharePlan{}
 	for _, orig := range req.Records {
 		r := orig.Clone()
+		if err := canCarry(r.ClientSecret); err != nil {
+			return nil, &ShareError{Record: orig, Err: err}
+		}
 		for _, to := range req.Recipients {
 			key := KeyOf(req.Contacts, to)
 			if err := CanSend(r, key); err != nil {
