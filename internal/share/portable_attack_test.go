@@ -2,6 +2,7 @@ package share
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -174,5 +175,86 @@ func TestAttackBinarySecretShared(t *testing.T) {
 	}
 	if got := o.Payload.Records[0].ClientSecret.Reveal(); got != text {
 		t.Fatalf("the client secret arrives as %q", got)
+	}
+}
+
+// resignRecords signs every record line of raw again as its owner would,
+// over the record's bytes as they now are.
+func resignRecords(t *testing.T, raw []byte, owner ed25519.PrivateKey) []byte {
+	t.Helper()
+	var out [][]byte
+	for _, line := range bytes.Split(unsignRecords(raw), []byte("\n")) {
+		if rest, ok := bytes.CutPrefix(line, []byte(`    {"record": `)); ok {
+			rec := rest[:bytes.LastIndexByte(rest, '}')]
+			sig, err := signSSHSIG(owner, RecordSignatureNamespace, rec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, _ := json.Marshal(string(sig))
+			line = append(append(append([]byte(`    {"owner_signature": `), s...), `, "record": `...), rest...)
+		}
+		out = append(out, line)
+	}
+	return bytes.Join(out, []byte("\n"))
+}
+
+// TestAttackVaultLocalMembers is Dave, who owns a record he shares with
+// Bob and so signs it as owner himself, adding to it the members a vault
+// keeps for itself or a portable record does not have (the record's id,
+// Last use, Bob's own permission, history, the synced revision, a
+// revocation, the export's base64 secret, the field that names who signed),
+// the portable members again under another case, and members of the wrong
+// type. Every record and the bundle are signed by Dave over the bytes as
+// edited. Bob's vault refuses each bundle as a whole.
+func TestAttackVaultLocalMembers(t *testing.T) {
+	bob, dave := newUser(t, "bob"), newUser(t, "dave")
+	raw := rawBundlePayload(t, dave, bob, dave.record(1, bob))
+	if !bytes.Contains(raw, []byte(`"owner_signature"`)) {
+		t.Fatal("dave's own record carries no owner signature")
+	}
+	// The bundle as Dave builds it imports: the edits below are what is
+	// refused.
+	if _, err := importInto(t, bob, sealSigned(t, resignRecords(t, raw, dave.signing), dave.signing, bob), contactsOf(dave), nil, ""); err != nil {
+		t.Fatalf("dave's bundle, signed again unchanged: %v", err)
+	}
+	add := func(member string) func([]byte) []byte {
+		return func(b []byte) []byte {
+			return bytes.Replace(b, []byte(`{"record": {"uid":`), []byte(`{"record": {`+member+`,"uid":`), 1)
+		}
+	}
+	replace := func(old, new string) func([]byte) []byte {
+		return func(b []byte) []byte { return bytes.Replace(b, []byte(old), []byte(new), 1) }
+	}
+	for name, edit := range map[string]func([]byte) []byte{
+		"id":                   add(`"id":"0011223344556677"`),
+		"last use":             add(`"last_used_at":"2030-05-17T09:00:00Z"`),
+		"permission":           add(`"permission":"edit"`),
+		"synced revision":      add(`"synced_revision":99`),
+		"owner unverified":     add(`"owner_unverified":false`),
+		"history":              add(`"history":[{"n":1}]`),
+		"versions":             add(`"versions":[]`),
+		"base64 secret":        add(`"client_secret_base64":"c2VjcmV0"`),
+		"owner signer":         add(`"OwnerSigner":"ssh-ed25519 AAAA"`),
+		"owner signer, tagged": add(`"owner_signer":"ssh-ed25519 AAAA"`),
+		"portable":             add(`"Portable":{"name":"x"}`),
+		"revoked in access":    replace(`"permission":"view",`, `"permission":"view","revoked_at":"2030-01-01T00:00:00Z",`),
+		"case variant":         add(`"Client_Secret":"planted"`),
+		"token url, case":      add(`"TOKEN_URL":"https://evil.example/token"`),
+		"secret as a number":   replace(`"client_secret":"s3cr3t-genuine"`, `"client_secret":12345`),
+		"secret as an object":  replace(`"client_secret":"s3cr3t-genuine"`, `"client_secret":{"b":"x"}`),
+		"secret null":          replace(`"client_secret":"s3cr3t-genuine"`, `"client_secret":null`),
+		"revision as text":     replace(`"revision":1`, `"revision":"1"`),
+		"tags as text":         replace(`"tags":[]`, `"tags":"prod"`),
+		"created as a number":  replace(`"created_at":"`, `"created_at":0,"x":"`),
+	} {
+		t.Run(name, func(t *testing.T) {
+			edited := edit(unsignRecords(raw))
+			if bytes.Equal(edited, unsignRecords(raw)) {
+				t.Fatal("edit did not apply")
+			}
+			data := sealSigned(t, resignRecords(t, edited, dave.signing), dave.signing, bob)
+			_, err := importInto(t, bob, data, contactsOf(dave), nil, "")
+			mustRefuse(t, nil, err, ErrMalformed, "")
+		})
 	}
 }
