@@ -170,6 +170,14 @@ func decideNew(rec Record, verified bool, mine *Access, isSelf func(string) bool
 		Record: unverifiedRecord(rec)}
 }
 
+// maxRevisionStep bounds how far past the owner's revision an editor's
+// change may be: each edit of the editor's copy counts one, and the owner
+// takes the higher revision so that every copy agrees on it. Without a
+// bound an editor could push the owner's revision to the end of its range,
+// where the owner's next edit wraps it to 0 (which no bundle may carry) and
+// every holder takes each later revision for an older one.
+const maxRevisionStep = 1 << 20
+
 func decideOwn(local *secret.Record, in Incoming, isSelf func(string) bool) Decision {
 	rec := in.Record
 	if !isSelf(rec.OwnerKey) {
@@ -193,6 +201,10 @@ func decideOwn(local *secret.Record, in Incoming, isSelf func(string) bool) Deci
 		}
 		return refuse("%s's change to %q would send its client secret to %s instead of %s; only you can change where it goes (`mysafe edit %s --token-url URL`)",
 			in.Sender.Name, local.Name, serverLabel(now), serverLabel(was), ref)
+	}
+	if rec.Revision > local.Revision && rec.Revision-local.Revision > maxRevisionStep {
+		return refuse("%s's change to %q claims revision %d, more than %d past yours (%d): no copy gets that far ahead",
+			in.Sender.Name, local.Name, rec.Revision, maxRevisionStep, local.Revision)
 	}
 	r.Revision = max(rec.Revision, local.Revision+1)
 	switch {

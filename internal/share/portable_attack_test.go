@@ -258,3 +258,41 @@ func TestAttackVaultLocalMembers(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackEditorRevisionJump is Eve, who has edit access to Bob's
+// record, sending back her change under the largest revision a bundle can
+// hold. Were Bob's copy to take her number, his next edit would wrap it to
+// 0, a revision no bundle may carry, and every holder who synced the huge
+// one would take each later revision for an older one: Eve would have
+// frozen the record for everyone. Bob's vault refuses a change that far
+// ahead of his revision; an editor's several edits since the last sync
+// still count, and an older revision is a conflict as before.
+func TestAttackEditorRevisionJump(t *testing.T) {
+	bob, eve := newUser(t, "bob"), newUser(t, "eve")
+	own := bob.record(3).Secret()
+	own.Owner, own.OwnerKey, own.Permission = "", "", secret.PermOwner
+	own.SyncedRevision = 3
+	own.Access = []secret.Access{{Name: "eve", Recipient: eve.key(), Permission: secret.PermEdit}}
+	send := func(rev uint64) (*ImportPlan, error) {
+		edit := bob.record(rev)
+		edit.Notes = "eve's change"
+		return importInto(t, bob, eve.bundle(t, eve.sender(), []*user{bob}, edit), contactsOf(eve), []*secret.Record{own}, "")
+	}
+	for _, rev := range []uint64{1<<64 - 1, 1<<64 - 2, 1 << 53, 3 + maxRevisionStep + 1} {
+		plan, err := send(rev)
+		mustRefuse(t, plan, err, ErrNotPermitted, "no copy gets that far ahead")
+	}
+	for _, c := range []struct{ sent, want uint64 }{{4, 4}, {9, 9}, {3 + maxRevisionStep, 3 + maxRevisionStep}} {
+		plan, err := send(c.sent)
+		if err != nil {
+			t.Fatalf("revision %d: %v", c.sent, err)
+		}
+		if len(plan.Steps) != 1 || plan.Steps[0].Action != ActionUpdate || plan.Steps[0].Record.Revision != c.want {
+			t.Errorf("revision %d: %+v, want an update to revision %d", c.sent, plan.Steps, c.want)
+		}
+	}
+	plan, err := send(2)
+	if err == nil || len(plan.Steps) != 1 || plan.Steps[0].Action != ActionConflict {
+		t.Errorf("an older revision: %v, want a conflict", err)
+	}
+}
