@@ -363,3 +363,69 @@ func TestAttackMetaFallbackAfterUse(t *testing.T) {
 		t.Fatalf("the vault as it was before the use: %v, want RollbackError", err)
 	}
 }
+
+// TestAttackUseMovesFirstLayout is a vault of the first layout of format 2
+// (client secrets in a bucket of their own), whose next write, a use
+// included, moves every client secret next to its record. That move is a
+// change: with an entry cut out of the log where a use does not look, the
+// use is refused with the file unchanged; on an untouched log the use
+// moves the secrets and erases the pages of the old bucket, so each sealed
+// client secret is in the file once.
+func TestAttackUseMovesFirstLayout(t *testing.T) {
+	const n = 3*sweepBlock + 100
+	const cut = 3*sweepBlock + 5
+	v, path, a, _ := longLogVault(t, n)
+	v.Close()
+	if moved := toFirstLayout(t, path); moved != 2 {
+		t.Fatalf("%d secrets moved to the first layout, want 2", moved)
+	}
+	clean, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sealed [][]byte
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.View(func(btx *bolt.Tx) error {
+		return btx.Bucket(bucketSecrets).ForEach(func(_, val []byte) error {
+			sealed = append(sealed, bytes.Clone(val))
+			return nil
+		})
+	})
+	db.Close()
+	use := func(tx *Tx) error { return tx.Log(audit.Entry{Action: audit.Reveal, RecordID: a.ID}) }
+
+	writeRawBucket(t, path, bucketLog, func(b *bolt.Bucket) error { return b.Delete(logKey(cut)) })
+	tampered, _ := os.ReadFile(path)
+	v, err = reopen(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Update(use); !errors.Is(err, ErrTampered) {
+		t.Errorf("a use that moves the client secrets, on a cut log: %v, want tampered", err)
+	}
+	if now, _ := os.ReadFile(path); !bytes.Equal(now, tampered) {
+		t.Fatal("a refused use changed the vault file")
+	}
+	v.Close()
+
+	if err := os.WriteFile(path, clean, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	v, err = reopen(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if err := v.Update(use); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(path)
+	for _, val := range sealed {
+		if c := bytes.Count(raw, val[len(val)-32:]); c != 1 {
+			t.Errorf("a moved client secret is in the file %d times, want once", c)
+		}
+	}
+}

@@ -649,18 +649,17 @@ func TestListedRecordsKeepTheirSecret(t *testing.T) {
 // 2 (client secrets in a bucket of their own) reads as before, and its
 // first write moves every client secret next to its record, in the same
 // transaction, with nothing lost and the vault checking out.
-func TestSecretsMoveNextToTheirRecords(t *testing.T) {
-	v, path, state := stateVault(t)
-	ident := v.Identity()
-	for _, n := range []string{"alpha", "beta", "gamma"} {
-		add(t, v, rec(n, n+"-id"))
-	}
-	v.Close()
-	// Put the secrets back where the first layout kept them.
+// toFirstLayout puts the client secrets of the vault at path back where the
+// first layout of format 2 kept them, a bucket of their own, and returns
+// how many it moved.
+func toFirstLayout(t *testing.T, path string) int {
+	t.Helper()
+	var n int
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer db.Close()
 	err = db.Update(func(btx *bolt.Tx) error {
 		old, err := btx.CreateBucket(bucketSecrets)
 		if err != nil {
@@ -680,14 +679,24 @@ func TestSecretsMoveNextToTheirRecords(t *testing.T) {
 				return err
 			}
 		}
-		if len(moved) != 3 {
-			t.Errorf("%d secrets kept with their records, want 3", len(moved))
-		}
+		n = len(moved)
 		return nil
 	})
-	db.Close()
 	if err != nil {
 		t.Fatal(err)
+	}
+	return n
+}
+
+func TestSecretsMoveNextToTheirRecords(t *testing.T) {
+	v, path, state := stateVault(t)
+	ident := v.Identity()
+	for _, n := range []string{"alpha", "beta", "gamma"} {
+		add(t, v, rec(n, n+"-id"))
+	}
+	v.Close()
+	if moved := toFirstLayout(t, path); moved != 3 {
+		t.Errorf("%d secrets kept with their records, want 3", moved)
 	}
 	got, err := openAll(path, state, ident)
 	if err != nil || len(got) != 3 || got["beta"] != "s3cret-beta" {
