@@ -322,6 +322,34 @@ func liveValues(t *testing.T, v *Vault) [][]byte {
 	return out
 }
 
+// leftTheFile checks that no value of before that is no longer in the
+// vault's live tree is left anywhere in the file at path, and returns how
+// many left the tree.
+func leftTheFile(t *testing.T, v *Vault, path string, before [][]byte) (gone int) {
+	t.Helper()
+	live := map[string]bool{}
+	for _, val := range liveValues(t, v) {
+		live[string(val)] = true
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, val := range before {
+		if live[string(val)] || len(val) < 32 {
+			continue
+		}
+		gone++
+		// The last bytes (ciphertext and authentication tag) are unique
+		// to the value: finding them means a copy is left. (Sealed
+		// identities all begin with the same age header.)
+		if bytes.Contains(raw, val[len(val)-32:]) {
+			t.Errorf("a value that left the tree (%d bytes) is still in the file", len(val))
+		}
+	}
+	return gone
+}
+
 // TestDeletedValuesAreErased records every value in the live tree, makes
 // changes, and searches the raw file for every value that left the tree.
 func TestDeletedValuesAreErased(t *testing.T) {
@@ -335,27 +363,7 @@ func TestDeletedValuesAreErased(t *testing.T) {
 	check := func(t *testing.T, before [][]byte, change func()) {
 		t.Helper()
 		change()
-		live := map[string]bool{}
-		for _, val := range liveValues(t, v) {
-			live[string(val)] = true
-		}
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		gone := 0
-		for _, val := range before {
-			if live[string(val)] || len(val) < 32 {
-				continue
-			}
-			gone++
-			// The last bytes (ciphertext and authentication tag) are unique
-			// to the value: finding them means a copy is left. (Sealed
-			// identities all begin with the same age header.)
-			if bytes.Contains(raw, val[len(val)-32:]) {
-				t.Errorf("a value that left the tree (%d bytes) is still in the file", len(val))
-			}
-		}
+		gone := leftTheFile(t, v, path, before)
 		if gone == 0 {
 			t.Fatal("the change replaced no value")
 		}
