@@ -88,6 +88,13 @@ func claimer(tx *vault.Tx) (func(r *secret.Record), error) {
 			r.UpdatedAt = now
 		}
 		r.Access = []secret.Access{{Name: p.Owner, Recipient: pub.Sharing, Permission: secret.PermOwner, GrantedAt: now}}
+		// A file's Last use is kept, but none is later than the import:
+		// the audit log vouches for an imported Last use only up to the
+		// import's entry, and `check` would take a later one for a use
+		// the log lost.
+		if r.LastUsedAt.After(now) {
+			r.LastUsedAt = now
+		}
 	}, nil
 }
 
