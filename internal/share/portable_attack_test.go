@@ -296,3 +296,36 @@ func TestAttackEditorRevisionJump(t *testing.T) {
 		t.Errorf("an older revision: %v, want a conflict", err)
 	}
 }
+
+// TestAttackEditorTakesALookalikeIdentifier is Eve, with edit access to
+// Bob's "billing", changing its identifier to one that looks like the
+// identifier of another of Bob's records, so that Bob's scripts asking for
+// "payments" might get her record. Bob's vault refuses it, as it refuses a
+// new record with such an identifier; her change of the creation time is
+// not taken either, since the owner's copy keeps its own.
+func TestAttackEditorTakesALookalikeIdentifier(t *testing.T) {
+	bob, eve := newUser(t, "bob"), newUser(t, "eve")
+	payments := &secret.Record{ID: "0011223344556677", UID: uid2, Name: "payments", Identifier: "payments", Permission: secret.PermOwner, Revision: 1}
+	billing := bob.record(3).Secret()
+	billing.ID, billing.Name, billing.Identifier = "8899aabbccddeeff", "billing", "billing"
+	billing.Owner, billing.OwnerKey, billing.Permission = "", "", secret.PermOwner
+	billing.SyncedRevision = 3
+	billing.Access = []secret.Access{{Name: "eve", Recipient: eve.key(), Permission: secret.PermEdit}}
+	local := []*secret.Record{payments, billing}
+	for _, ident := range []string{"pаyments", "PAYMENTS", "ｐａｙｍｅｎｔｓ"} {
+		edit := bob.record(4)
+		edit.Name, edit.Identifier = "billing", ident
+		plan, err := importInto(t, bob, eve.bundle(t, eve.sender(), []*user{bob}, edit), contactsOf(eve), local, "")
+		mustRefuse(t, plan, err, ErrNotPermitted, `looks like "payments"`)
+	}
+	edit := bob.record(4)
+	edit.Name, edit.Identifier, edit.Notes = "billing", "billing", "eve's notes"
+	edit.CreatedAt = testNow().Add(-1e9 * 3600 * 24 * 365 * 10)
+	plan, err := importInto(t, bob, eve.bundle(t, eve.sender(), []*user{bob}, edit), contactsOf(eve), local, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := plan.Steps[0].Record; got.Notes != "eve's notes" || !got.CreatedAt.Equal(billing.CreatedAt) {
+		t.Errorf("eve's change stored with notes %q, created %v; want her notes and Bob's creation time %v", got.Notes, got.CreatedAt, billing.CreatedAt)
+	}
+}
