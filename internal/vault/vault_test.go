@@ -58,16 +58,18 @@ func reopen(t *testing.T, path string) (*Vault, error) {
 	if err := v.UnlockWithPassphrase(pass); err != nil {
 		return v, err
 	}
-	// Listing (Each) and reading every record (Records) must each check
-	// the whole vault, and agree.
-	return v, v.View(func(tx *Tx) error {
-		errEach := tx.Each(func(*secret.Record) error { return nil })
-		_, errRecords := tx.Records()
-		if (errEach == nil) != (errRecords == nil) {
-			return fmt.Errorf("Each: %v; Records: %v", errEach, errRecords)
-		}
-		return errRecords
-	})
+	return v, v.View(readWhole)
+}
+
+// readWhole reads every record twice, as a listing does (Each) and with
+// client secrets (Records): both must check the whole vault, and agree.
+func readWhole(tx *Tx) error {
+	errEach := tx.Each(func(*secret.Record) error { return nil })
+	_, errRecords := tx.Records()
+	if (errEach == nil) != (errRecords == nil) {
+		return fmt.Errorf("Each: %v; Records: %v", errEach, errRecords)
+	}
+	return errRecords
 }
 
 // TestEachListsMetadata: Each hands over every record once, in id order,
@@ -390,14 +392,5 @@ func reopenWith(t *testing.T, path string, p []byte) (*Vault, error) {
 		v.Close()
 		return nil, err
 	}
-	// Listing (Each) and reading every record (Records) must each check
-	// the whole vault, and agree.
-	return v, v.View(func(tx *Tx) error {
-		errEach := tx.Each(func(*secret.Record) error { return nil })
-		_, errRecords := tx.Records()
-		if (errEach == nil) != (errRecords == nil) {
-			return fmt.Errorf("Each: %v; Records: %v", errEach, errRecords)
-		}
-		return errRecords
-	})
+	return v, v.View(readWhole)
 }
