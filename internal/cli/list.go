@@ -188,8 +188,8 @@ func sortListed(rows []*listed) {
 		ks[i] = keyed{l.name.lower, l}
 	}
 	slices.SortFunc(ks, func(a, b keyed) int {
-		if a.lower != b.lower {
-			return strings.Compare(a.lower, b.lower)
+		if c := strings.Compare(a.lower, b.lower); c != 0 {
+			return c
 		}
 		return compareNames(a.l.name, b.l.name)
 	})

@@ -2,10 +2,12 @@ package vault
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -393,4 +395,28 @@ func reopenWith(t *testing.T, path string, p []byte) (*Vault, error) {
 		return nil, err
 	}
 	return v, v.View(readWhole)
+}
+
+// TestSortEntries: the radix sort orders by key as a comparison sort does,
+// whatever the bytes of the keys.
+func TestSortEntries(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 1, 2, 300, 5000} {
+		es := make([]metaEntry, n)
+		for i := range es {
+			es[i].key = rng.Uint64()
+			if i%7 == 0 {
+				es[i].key |= 0xff << (8 * rng.IntN(8)) // bytes of 255
+			}
+			es[i].meta[0] = byte(i)
+		}
+		want := slices.Clone(es)
+		slices.SortFunc(want, func(a, b metaEntry) int { return cmp.Compare(a.key, b.key) })
+		sortEntries(es)
+		for i := range es {
+			if es[i].key != want[i].key {
+				t.Fatalf("n=%d: entry %d has key %x, want %x", n, i, es[i].key, want[i].key)
+			}
+		}
+	}
 }
