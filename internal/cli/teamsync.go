@@ -358,6 +358,14 @@ func planFiles(tx *vault.Tx, side *sharingSide, st *team.State, in *imported, re
 			return nil, err
 		}
 		payload := share.NewPayload(tx.Now(), sender, []share.Record{share.RecordFromSecret(p.Record, selfParty)})
+		if err := share.CanCarry(p.Record.ClientSecret); err != nil {
+			// A record no bundle can carry (its client secret was changed to
+			// bytes that are not text after it was shared) stays behind;
+			// the rest of the sync goes on.
+			rep.Notes = append(rep.Notes, syncNote{Text: fmt.Sprintf("%s is not published: %s", describe(p.Record),
+				strings.TrimPrefix(err.Error(), share.ErrNotPermitted.Error()+": "))})
+			continue
+		}
 		bundle, err := share.Build(payload, profile.SigningKey(), recipients, false)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", describe(p.Record), err)

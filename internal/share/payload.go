@@ -374,7 +374,7 @@ func (rec *Record) normalize() error {
 	if err := rec.Portable.Normalize(); err != nil {
 		return err
 	}
-	if err := canCarry(rec.ClientSecret.Value); err != nil {
+	if err := CanCarry(rec.ClientSecret.Value); err != nil {
 		return fmt.Errorf("client_secret: %w", err)
 	}
 	if err := checkName("owner", rec.Owner); err != nil {
@@ -410,12 +410,13 @@ func (rec *Record) normalize() error {
 	return nil
 }
 
-// canCarry refuses a client secret a bundle cannot carry. A bundle's
-// client secret is a JSON string, which holds Unicode text: a secret that
-// is not UTF-8 (a binary key, which the vault keeps byte for byte) would
-// arrive with its bytes replaced by U+FFFD, a different secret, and its
-// owner signature would no longer match. The error wraps ErrNotPermitted.
-func canCarry(v secret.Value) error {
+// CanCarry returns nil when a bundle can carry the client secret v, and
+// otherwise an error wrapping ErrNotPermitted. A bundle's client secret is
+// a JSON string, which holds Unicode text: a secret that is not UTF-8 (a
+// binary key, which the vault keeps byte for byte) would arrive with its
+// bytes replaced by U+FFFD, a different secret, and its owner signature
+// would no longer match.
+func CanCarry(v secret.Value) error {
 	if utf8.Valid(v.Bytes()) {
 		return nil
 	}

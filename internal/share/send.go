@@ -80,7 +80,7 @@ func PlanShare(req ShareRequest) (*SharePlan, error) {
 	plan := &SharePlan{}
 	for _, orig := range req.Records {
 		r := orig.Clone()
-		if err := canCarry(r.ClientSecret); err != nil {
+		if err := CanCarry(r.ClientSecret); err != nil {
 			return nil, &ShareError{Record: orig, Err: err}
 		}
 		for _, to := range req.Recipients {
