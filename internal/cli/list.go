@@ -76,12 +76,18 @@ func listRun(o *ListOptions) error {
 	var rows []*listed
 	var block []listed
 	if err := o.F.ViewWhole(func(tx *vault.Tx) error {
-		return tx.Each(func(r *secret.Record) error {
+		// The table, --tag and --unused read only what a summary of a
+		// record holds; --json, --search and --shared read more.
+		each := tx.EachSummary
+		if o.JSON || search != "" || o.Shared {
+			each = tx.Each
+		}
+		return each(func(r *secret.Record) error {
 			if keepRecord(r, o.Tags, search, o.Shared) && (unusedSince.IsZero() || r.LastUsedAt.Before(unusedSince)) {
 				if len(block) == cap(block) {
 					block = make([]listed, 0, 1024)
 				}
-				block = append(block, newListed(r, o.JSON))
+				block = append(block, newListed(r, o.JSON, o.Sort))
 				rows = append(rows, &block[len(block)-1])
 			}
 			return nil
@@ -90,11 +96,8 @@ func listRun(o *ListOptions) error {
 		return err
 	}
 	sortListed(rows)
-	switch o.Sort {
-	case "last-use":
-		slices.SortStableFunc(rows, func(a, b *listed) int { return b.lastUsed.Compare(a.lastUsed) })
-	case "updated":
-		slices.SortStableFunc(rows, func(a, b *listed) int { return b.updated.Compare(a.updated) })
+	if o.Sort != "name" {
+		slices.SortStableFunc(rows, func(a, b *listed) int { return b.when.Compare(a.when) })
 	}
 	if o.JSON {
 		out := make([]secret.JSON, len(rows))
@@ -137,31 +140,54 @@ func writeTable(w io.Writer, rows []*listed) error {
 // (the cells, escaped for the terminal, then the name and the id), so it
 // keeps nothing else of the record alive.
 type listed struct {
-	name              nameKey
-	lastUsed, updated time.Time
-	text              string
-	ends, widths      [len(listHeader)]uint32
-	json              *secret.JSON
+	name         nameKey
+	when         time.Time // the time --sort orders by, if it orders by one
+	text         string
+	ends, widths [len(listHeader)]uint32
+	json         *secret.JSON
 }
 
-func newListed(r *secret.Record, asJSON bool) listed {
-	l := listed{lastUsed: r.LastUsedAt, updated: r.UpdatedAt}
+func newListed(r *secret.Record, asJSON bool, sortBy string) listed {
+	var l listed
+	switch sortBy {
+	case "last-use":
+		l.when = r.LastUsedAt
+	case "updated":
+		l.when = r.UpdatedAt
+	}
 	if asJSON {
 		j := r.ToJSON()
 		l.json = &j
 		l.name = nameKeyOf(r)
 		return l
 	}
+	// The tags cell is written tag by tag (display.Safe escapes rune by
+	// rune, and a comma is safe), so that no joined copy is made.
+	const tagsCell = 4
 	cells := [len(listHeader)]string{display.Safe(r.Name), display.Safe(dash(r.Identifier)), display.Safe(r.URL),
-		display.Safe(dash(r.Method)), display.Safe(dash(strings.Join(r.Tags, ","))), display.Safe(r.Owner), lastUse(r.LastUsedAt)}
-	n := len(r.Name) + len(r.ID)
+		display.Safe(dash(r.Method)), "", display.Safe(r.Owner), lastUse(r.LastUsedAt)}
+	if len(r.Tags) == 0 || len(r.Tags) == 1 && r.Tags[0] == "" {
+		cells[tagsCell] = "-"
+	}
+	n := len(r.Name) + len(r.ID) + max(len(r.Tags)-1, 0)
 	for _, c := range cells {
 		n += len(c)
+	}
+	for _, t := range r.Tags {
+		n += len(t) // escaping, which is rare, may grow b once more
 	}
 	var b strings.Builder
 	b.Grow(n)
 	for i, c := range cells {
 		b.WriteString(c)
+		if i == tagsCell {
+			for j, t := range r.Tags {
+				if j > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(display.Safe(t))
+			}
+		}
 		l.ends[i] = uint32(b.Len())
 	}
 	b.WriteString(r.Name)
@@ -170,8 +196,9 @@ func newListed(r *secret.Record, asJSON bool) listed {
 	for i := range cells {
 		l.widths[i] = uint32(display.Width(l.text[l.start(i):l.ends[i]]))
 	}
-	name := l.text[l.ends[len(cells)-1] : n-len(r.ID)]
-	l.name = nameKey{strings.ToLower(name), name, l.text[n-len(r.ID):]}
+	id := len(l.text) - len(r.ID)
+	name := l.text[l.ends[len(cells)-1]:id]
+	l.name = nameKey{strings.ToLower(name), name, l.text[id:]}
 	return l
 }
 

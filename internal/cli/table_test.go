@@ -24,7 +24,7 @@ func hostileRecord() *secret.Record {
 
 func TestWriteTableEscapes(t *testing.T) {
 	var b bytes.Buffer
-	l := newListed(hostileRecord(), false)
+	l := newListed(hostileRecord(), false, "name")
 	if err := writeTable(&b, []*listed{&l}); err != nil {
 		t.Fatal(err)
 	}

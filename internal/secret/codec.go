@@ -3,6 +3,7 @@ package secret
 import (
 	"encoding/binary"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -133,11 +134,12 @@ func (r *Record) MarshalBinary() ([]byte, error) {
 
 // decoder walks the fields of an encoded record. It works on a string: the
 // whole record is converted once and every field is a substring of it, so
-// decoding allocates one string per record instead of one per field.
-type decoder struct{ s string }
+// decoding allocates one string per record instead of one per field. Over
+// bytes it only checks the encoding: nothing it yields outlives them.
+type decoder[S string | []byte] struct{ s S }
 
 // uvarint decodes a uvarint at the start of s.
-func uvarint(s string) (uint64, int) {
+func uvarint[S string | []byte](s S) (uint64, int) {
 	var x uint64
 	for i := 0; i < len(s) && i < binary.MaxVarintLen64; i++ {
 		c := s[i]
@@ -153,21 +155,21 @@ func uvarint(s string) (uint64, int) {
 }
 
 // next returns the next field; ok is false at the end.
-func (d *decoder) next() (tag byte, v string, ok bool, err error) {
+func (d *decoder[S]) next() (tag byte, v S, ok bool, err error) {
 	if len(d.s) == 0 {
-		return 0, "", false, nil
+		return 0, v, false, nil
 	}
 	tag = d.s[0]
 	n, w := uvarint(d.s[1:])
 	if w <= 0 || n > uint64(len(d.s)-1-w) {
-		return 0, "", false, ErrCorrupt
+		return 0, v, false, ErrCorrupt
 	}
 	v = d.s[1+w : 1+w+int(n)]
 	d.s = d.s[1+w+int(n):]
 	return tag, v, true, nil
 }
 
-func decodeUint(v string) (uint64, error) {
+func decodeUint[S string | []byte](v S) (uint64, error) {
 	n, w := uvarint(v)
 	if w <= 0 || w != len(v) {
 		return 0, ErrCorrupt
@@ -175,7 +177,7 @@ func decodeUint(v string) (uint64, error) {
 	return n, nil
 }
 
-func decodeTime(v string) (time.Time, error) {
+func decodeTime[S string | []byte](v S) (time.Time, error) {
 	ux, w := uvarint(v)
 	if w <= 0 || w != len(v) {
 		return time.Time{}, ErrCorrupt
@@ -194,8 +196,74 @@ func (r *Record) UnmarshalBinary(b []byte) error {
 	if len(b) == 0 || b[0] != codecVersion {
 		return ErrCorrupt
 	}
+	return r.decode(string(b[1:]), 0)
+}
+
+// summaryDrops are the fields UnmarshalSummary leaves out, as a set of tags:
+// those a listing neither shows nor sorts by.
+const summaryDrops uint64 = 1<<tagUID | 1<<tagClientID | 1<<tagNotes | 1<<tagOwnerKey |
+	1<<tagTokenURL | 1<<tagTokenAuth | 1<<tagAccess
+
+// UnmarshalSummary is UnmarshalBinary for a listing: it checks all of b as
+// UnmarshalBinary does, but r gets only the id, name, identifier, URL,
+// method, tags, owner, permission, times and revisions (and a client
+// secret, should b hold one); its UID, client ID, notes, owner key, token
+// URL, token auth and access list stay empty. What it keeps is copied out
+// of b in one allocation the size of those fields, so a listing that keeps
+// a few of them does not keep, or allocate, whole records.
+func (r *Record) UnmarshalSummary(b []byte) error {
+	if len(b) == 0 || b[0] != codecVersion {
+		return ErrCorrupt
+	}
+	// The kept fields, still encoded, make a smaller encoding of the same
+	// record, which decode reads like any other.
+	n, tags := 0, 0
+	d := decoder[[]byte]{s: b[1:]}
+	for {
+		rest := d.s
+		tag, v, ok, err := d.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		if summaryDrops&(1<<min(tag, 63)) == 0 {
+			n += len(rest) - len(d.s)
+			if tag == tagTag {
+				tags++
+			}
+		} else if tag == tagAccess {
+			if err := checkAccess(v); err != nil {
+				return err
+			}
+		}
+	}
+	var kept strings.Builder
+	kept.Grow(n)
+	d = decoder[[]byte]{s: b[1:]}
+	for {
+		rest := d.s
+		tag, _, ok, _ := d.next()
+		if !ok {
+			break
+		}
+		if summaryDrops&(1<<min(tag, 63)) == 0 {
+			kept.Write(rest[:len(rest)-len(d.s)])
+		}
+	}
+	return r.decode(kept.String(), tags)
+}
+
+// decode decodes the fields in s (an encoding without its version byte)
+// into r, replacing its contents; every string r gets is a substring of s.
+// tags, when known, is the number of tags s holds.
+func (r *Record) decode(s string, tags int) error {
 	*r = Record{}
-	d := decoder{s: string(b[1:])}
+	if tags > 0 {
+		r.Tags = make([]string, 0, tags)
+	}
+	d := decoder[string]{s: s}
 	for {
 		tag, v, ok, err := d.next()
 		if err != nil {
@@ -260,9 +328,25 @@ func (r *Record) UnmarshalBinary(b []byte) error {
 	}
 }
 
+// checkAccess returns the error decodeAccess would return for b.
+func checkAccess(b []byte) error {
+	d := decoder[[]byte]{s: b}
+	for {
+		tag, v, ok, err := d.next()
+		if err != nil || !ok {
+			return err
+		}
+		if tag == accGranted || tag == accRevoked {
+			if _, err := decodeTime(v); err != nil {
+				return err
+			}
+		}
+	}
+}
+
 func decodeAccess(s string) (Access, error) {
 	var a Access
-	d := decoder{s: s}
+	d := decoder[string]{s: s}
 	for {
 		tag, v, ok, err := d.next()
 		if err != nil {

@@ -445,12 +445,12 @@ func (tx *Tx) openMeta(key []byte, val []byte, entryVal string) (*secret.Record,
 		return nil, tampered("index entry of record %x is malformed", key)
 	}
 	r := &secret.Record{}
-	return r, tx.openMetaInto(r, key, val, mt, nil)
+	return r, tx.openMetaInto(r, (*secret.Record).UnmarshalBinary, key, val, mt, nil)
 }
 
 // openMetaInto is openMeta for the record whose metadata has tag mt,
-// decoded into r, decrypting in sc's buffers (nil: new ones).
-func (tx *Tx) openMetaInto(r *secret.Record, key []byte, val []byte, mt tag, sc *scratch) error {
+// decoded into r by decode, decrypting in sc's buffers (nil: new ones).
+func (tx *Tx) openMetaInto(r *secret.Record, decode func(*secret.Record, []byte) error, key []byte, val []byte, mt tag, sc *scratch) error {
 	if val == nil {
 		return tampered("record %x was removed behind mysafe's back", key)
 	}
@@ -464,7 +464,7 @@ func (tx *Tx) openMetaInto(r *secret.Record, key []byte, val []byte, mt tag, sc 
 	if err != nil {
 		return tampered("record %x does not decrypt in its place", key)
 	}
-	if err := r.UnmarshalBinary(pt); err != nil {
+	if err := decode(r, pt); err != nil {
 		return tampered("record %x: %v", key, err)
 	}
 	var id [2 * idLen]byte
@@ -638,7 +638,7 @@ func (tx *Tx) List() ([]*secret.Record, error) {
 			return nil
 		}
 		r := &secret.Record{}
-		if err := tx.openMetaInto(r, key, val, mt, sc); err != nil {
+		if err := tx.openMetaInto(r, (*secret.Record).UnmarshalBinary, key, val, mt, sc); err != nil {
 			return err
 		}
 		tx.metaOnly[r] = true
@@ -661,9 +661,22 @@ func (tx *Tx) List() ([]*secret.Record, error) {
 // record against the index as List does, and stops at fn's first error,
 // which it returns.
 func (tx *Tx) Each(fn func(*secret.Record) error) error {
+	return tx.each((*secret.Record).UnmarshalBinary, fn)
+}
+
+// EachSummary is Each for a listing that needs no more of a record than
+// secret.Record.UnmarshalSummary keeps: fn gets records with only those
+// fields (their UID, client ID, notes, owner key, token URL and access
+// list are empty), each copied out of the decrypted record in one small
+// allocation. Every record is checked in full, as by Each.
+func (tx *Tx) EachSummary(fn func(*secret.Record) error) error {
+	return tx.each((*secret.Record).UnmarshalSummary, fn)
+}
+
+func (tx *Tx) each(decode func(*secret.Record, []byte) error, fn func(*secret.Record) error) error {
 	var r secret.Record
 	return tx.scan(func(key, val []byte, mt tag, sc *scratch) error {
-		if err := tx.openMetaInto(&r, key, val, mt, sc); err != nil {
+		if err := tx.openMetaInto(&r, decode, key, val, mt, sc); err != nil {
 			return err
 		}
 		return fn(&r)
