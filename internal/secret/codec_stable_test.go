@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -53,6 +54,9 @@ func TestCodecRejectsMalformed(t *testing.T) {
 		var r Record
 		if err := r.UnmarshalBinary(b); !errors.Is(err, ErrCorrupt) {
 			t.Errorf("%s (%x): err = %v, want ErrCorrupt", name, b, err)
+		}
+		if err := r.UnmarshalSummary(b); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s (%x): summary err = %v, want ErrCorrupt", name, b, err)
 		}
 	}
 	// Every cut of a valid encoding either decodes or fails cleanly.
@@ -108,12 +112,19 @@ func FuzzUnmarshalBinaryStable(f *testing.F) {
 	f.Add([]byte{codecVersion, tagAccess, 0, tagAccess, 2, 99, 0})   // empty access entries
 	f.Add([]byte{codecVersion, 0, 0, 255, 1, 0, tagClientSecret, 0}) // unknown tags
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var r1 Record
-		if err := r1.UnmarshalBinary(data); err != nil {
+		var r1, sum Record
+		err := r1.UnmarshalBinary(data)
+		if serr := sum.UnmarshalSummary(data); (serr == nil) != (err == nil) {
+			t.Fatalf("UnmarshalBinary says %v, UnmarshalSummary %v", err, serr)
+		}
+		if err != nil {
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("error %v is not ErrCorrupt", err)
 			}
 			return
+		}
+		if want := summaryOf(r1); !reflect.DeepEqual(sum, want) {
+			t.Fatalf("summary %+v, want %+v", sum, want)
 		}
 		b1, err := r1.MarshalBinary()
 		if err != nil {
@@ -128,4 +139,30 @@ func FuzzUnmarshalBinaryStable(f *testing.F) {
 			t.Fatalf("encoding is not stable:\n%x\n%x", b1, b2)
 		}
 	})
+}
+
+// summaryOf is r as UnmarshalSummary promises to decode it.
+func summaryOf(r Record) Record {
+	r.UID, r.ClientID, r.Notes, r.OwnerKey, r.TokenURL, r.TokenAuth, r.Access = "", "", "", "", "", "", nil
+	return r
+}
+
+func TestUnmarshalSummary(t *testing.T) {
+	full := Record{ID: "0123456789abcdef", UID: "u", Name: "payments", URL: "https://x.example", ClientID: "c",
+		Identifier: "i", Method: "GET", TokenURL: "https://t.example", TokenAuth: "basic", Tags: []string{"a", "b"},
+		Notes: "x\ny", Owner: "o", OwnerKey: "k", Permission: PermEdit, CreatedAt: time.Unix(-5, 3).UTC(),
+		UpdatedAt: time.Unix(5, 0).UTC(), LastUsedAt: time.Unix(7, 0).UTC(),
+		Access:   []Access{{Name: "b", Recipient: "r", Permission: PermView, GrantedAt: time.Unix(9, 0).UTC()}},
+		Revision: 4, SyncedRevision: 3, OwnerUnverified: true}
+	b, _ := full.MarshalBinary()
+	r := Record{Notes: "left over"}
+	if err := r.UnmarshalSummary(b); err != nil {
+		t.Fatal(err)
+	}
+	if want := summaryOf(full); !reflect.DeepEqual(r, want) {
+		t.Errorf("got  %+v\nwant %+v", r, want)
+	}
+	if r.Name != "payments" || r.Tags[1] != "b" || r.Notes != "" || r.Access != nil {
+		t.Errorf("summary kept the wrong fields: %+v", r)
+	}
 }

@@ -63,20 +63,31 @@ func reopen(t *testing.T, path string) (*Vault, error) {
 	return v, v.View(readWhole)
 }
 
-// readWhole reads every record twice, as a listing does (Each) and with
-// client secrets (Records): both must check the whole vault, and agree.
+// readWhole reads every record three times, as listings do (Each and
+// EachSummary) and with client secrets (Records): all must check the whole
+// vault, and agree.
 func readWhole(tx *Tx) error {
 	errEach := tx.Each(func(*secret.Record) error { return nil })
+	errSummary := tx.EachSummary(func(*secret.Record) error { return nil })
 	_, errRecords := tx.Records()
-	if (errEach == nil) != (errRecords == nil) {
-		return fmt.Errorf("Each: %v; Records: %v", errEach, errRecords)
+	if (errEach == nil) != (errRecords == nil) || (errSummary == nil) != (errRecords == nil) {
+		return fmt.Errorf("Each: %v; EachSummary: %v; Records: %v", errEach, errSummary, errRecords)
 	}
 	return errRecords
 }
 
-// TestEachListsMetadata: Each hands over every record once, in id order,
-// without its client secret, and the strings it hands over stay valid.
+// TestEachListsMetadata: Each and EachSummary hand over every record once,
+// in id order, without its client secret, and the strings they hand over
+// stay valid.
 func TestEachListsMetadata(t *testing.T) {
+	for name, each := range map[string]func(*Tx, func(*secret.Record) error) error{
+		"Each": (*Tx).Each, "EachSummary": (*Tx).EachSummary,
+	} {
+		t.Run(name, func(t *testing.T) { testEachListsMetadata(t, each) })
+	}
+}
+
+func testEachListsMetadata(t *testing.T, each func(*Tx, func(*secret.Record) error) error) {
 	v, _ := newVault(t)
 	defer v.Close()
 	want := map[string]string{}
@@ -96,7 +107,7 @@ func TestEachListsMetadata(t *testing.T) {
 	got := map[string]string{}
 	var ids []string
 	err = v.View(func(tx *Tx) error {
-		return tx.Each(func(r *secret.Record) error {
+		return each(tx, func(r *secret.Record) error {
 			if !r.ClientSecret.IsZero() {
 				return fmt.Errorf("Each handed over the client secret of %s", r.Name)
 			}
@@ -117,7 +128,7 @@ func TestEachListsMetadata(t *testing.T) {
 	stop := errors.New("stop")
 	n := 0
 	err = v.View(func(tx *Tx) error {
-		return tx.Each(func(*secret.Record) error { n++; return stop })
+		return each(tx, func(*secret.Record) error { n++; return stop })
 	})
 	if !errors.Is(err, stop) || n != 1 {
 		t.Errorf("Each after an error: %v, %d calls", err, n)
