@@ -77,7 +77,7 @@ func checkRun(o *CheckOptions) error {
 		if rep.OldCopy != "" {
 			fmt.Fprintf(f.IO.Out, "removed the copy of the format-1 vault: %s\n", rep.OldCopy)
 		}
-		fmt.Fprintf(f.IO.Out, "ok: %d API secrets, generation %d\n", rep.Records, rep.Generation)
+		fmt.Fprintf(f.IO.Out, "ok: %s, generation %d\n", apiSecrets(rep.Records), rep.Generation)
 	}
 	if err := v.CanRecord(); err != nil {
 		// The check passed, but the rollback guard cannot record the

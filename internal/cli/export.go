@@ -118,5 +118,5 @@ func exportRun(o *ExportOptions) (err error) {
 	if err != nil {
 		return err
 	}
-	return o.F.logUses(logEntry(audit.Export, nil, fmt.Sprintf("%d API secrets as %s", len(recs), format)))
+	return o.F.logUses(logEntry(audit.Export, nil, fmt.Sprintf("%s as %s", apiSecrets(len(recs)), format)))
 }

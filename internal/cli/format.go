@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -32,6 +33,14 @@ func dash(s string) string {
 const timeLayout = "2006-01-02 15:04 UTC"
 
 // fmtTime formats t with timeLayout.
+// apiSecrets counts API secrets in words: "1 API secret", "2 API secrets".
+func apiSecrets(n int) string {
+	if n == 1 {
+		return "1 API secret"
+	}
+	return fmt.Sprintf("%d API secrets", n)
+}
+
 func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 // lastUse formats the time of a record's last use.

@@ -365,7 +365,7 @@ func importEntries(o *ImportOptions, entries []importer.Entry) error {
 			}
 			show(i+1, len(valid))
 		}
-		return tx.Log(logEntry(audit.Import, nil, fmt.Sprintf("%d API secrets from %s", len(valid), filepath.Base(o.File))))
+		return tx.Log(logEntry(audit.Import, nil, fmt.Sprintf("%s from %s", apiSecrets(len(valid)), filepath.Base(o.File))))
 	})
 	if err != nil {
 		var ce *vault.ConflictError
@@ -374,7 +374,7 @@ func importEntries(o *ImportOptions, entries []importer.Entry) error {
 		}
 		return err
 	}
-	o.F.chatter("Imported %d API secrets", len(valid))
+	o.F.chatter("Imported %s", apiSecrets(len(valid)))
 	if bad > 0 || o.JSON {
 		if err := printReport(o, entries, len(valid)); err != nil {
 			return err
