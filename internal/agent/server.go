@@ -163,7 +163,9 @@ func handle(c *net.UnixConn, st *state) (exit bool) {
 	case opTokenGet, opTokenPut:
 		writeResponse(c, st.tokenOp(req, time.Now()))
 	case opLock:
-		st.identity = ""
+		// Forget everything now: a request that reaches the agent before
+		// its listener closes is answered as if it had already stopped.
+		st.identity, st.tokens, st.expires = "", nil, time.Time{}
 		writeResponse(c, response{OK: true, PID: os.Getpid()})
 		return true
 	case opUnlock:

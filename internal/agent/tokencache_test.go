@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -56,8 +57,9 @@ func TestTokenCache(t *testing.T) {
 	if _, err := c.Lock(); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := c.Token("k1"); !errors.Is(err, ErrNotRunning) {
-		t.Errorf("after lock: %v", err)
+	// At once, even before the agent's listener has closed.
+	if _, ok, err := c.Token("k1"); ok || !errors.Is(err, ErrNotRunning) {
+		t.Errorf("after lock: ok %v, err %v", ok, err)
 	}
 }
 
@@ -118,5 +120,40 @@ func TestTokenCacheForgetsOnNewIdentity(t *testing.T) {
 	}
 	if _, ok, _ := c.Token("k1"); ok {
 		t.Error("a token outlived the identity it was cached under")
+	}
+}
+
+// A request that reaches the agent after a lock but before its listener
+// closes gets nothing: here the listener stays open on purpose.
+func TestLockForgetsAtOnce(t *testing.T) {
+	sock := filepath.Join(shortDir(t), "a.sock")
+	ln, release, err := listen(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(release)
+	t.Cleanup(func() { ln.Close() })
+	st := &state{identity: testIdentity, vault: "/v.db", timeout: time.Minute}
+	st.touch()
+	st.tokens = map[string]CachedToken{"k1": {AccessToken: "at-1", UseUntil: time.Now().Add(time.Hour)}}
+	go func() {
+		for {
+			c, err := ln.AcceptUnix()
+			if err != nil {
+				return
+			}
+			handle(c, st)
+			c.Close()
+		}
+	}()
+	c := Client{Socket: sock}
+	if _, err := c.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	if tok, ok, err := c.Token("k1"); ok || tok.AccessToken != "" || !errors.Is(err, ErrNotRunning) {
+		t.Errorf("token after lock: %+v, ok %v, err %v", tok, ok, err)
+	}
+	if id, err := c.Identity(); id != "" || !errors.Is(err, ErrNotRunning) {
+		t.Errorf("identity after lock: %q, %v", id, err)
 	}
 }
