@@ -282,8 +282,33 @@ func clearIfCurrent(ctx context.Context, req clearRequest, b board) (outcome, er
 	if err := b.clear(ctx); err != nil {
 		return unreadable, err
 	}
+	// A tool that forks (xclip) may return before its background process
+	// owns the clipboard: the data is gone only once a read says so.
+	if err := awaitGone(ctx, req, b); err != nil {
+		return unreadable, err
+	}
 	// The clear this token scheduled is done; a copy made after this point
 	// writes a new token anyway.
 	_ = os.Remove(req.TokenFile)
 	return cleared, nil
+}
+
+// clearSettle is how long a clear may take to show in a read.
+const clearSettle = 5 * time.Second
+
+// awaitGone reads the clipboard until it no longer holds req's data, for at
+// most clearSettle. A read that fails counts as gone: some tools fail to
+// read an empty clipboard.
+func awaitGone(ctx context.Context, req clearRequest, b board) error {
+	deadline := time.Now().Add(clearSettle)
+	for {
+		got, err := b.read(ctx)
+		if err != nil || !req.holds(got) {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return errors.New("the clipboard still holds the copied data after clearing it")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -366,3 +366,51 @@ func FuzzDecodeRequest(f *testing.F) {
 		}
 	})
 }
+
+// lagBoard is a clipboard whose clear shows in reads only after lag reads
+// (xclip forks, and its background process takes the clipboard a moment
+// after the command returns), or never when lag is negative.
+type lagBoard struct {
+	memBoard
+	lag int
+}
+
+func (l *lagBoard) read(context.Context) ([]byte, error) {
+	if l.clears > 0 && l.lag != 0 {
+		l.lag--
+		return []byte("sk_live_lagging"), nil
+	}
+	return l.content, nil
+}
+
+func TestClearWaitsUntilTheDataIsGone(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		lag  int
+		want outcome
+	}{
+		{"at once", 0, cleared},
+		{"after a few reads", 5, cleared},
+		{"never", -1, unreadable},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env, _ := testState(t)
+			req := copyToken(t, env, "sk_live_lagging", time.Now())
+			b := &lagBoard{memBoard: memBoard{content: []byte("sk_live_lagging")}, lag: tc.lag}
+			ctx := context.Background()
+			if tc.lag < 0 {
+				// Never gone: stop waiting early rather than after clearSettle.
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, 200*time.Millisecond)
+				defer cancel()
+			}
+			got, err := clearIfCurrent(ctx, req, b)
+			if got != tc.want || (tc.want == cleared) != (err == nil) {
+				t.Fatalf("clearIfCurrent = %v, %v; want %v", got, err, tc.want)
+			}
+			if tc.want == cleared && tc.lag > 0 && b.lag != 0 {
+				t.Errorf("%d lagging reads left: it did not wait for the clear to show", b.lag)
+			}
+		})
+	}
+}
