@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mysafe/mysafe/internal/secret"
-	"github.com/mysafe/mysafe/internal/share"
 	"github.com/mysafe/mysafe/internal/vault"
 )
 
@@ -80,15 +79,11 @@ func initRun(o *InitOptions) error {
 	defer v.Close()
 	var card string
 	err = v.View(func(tx *vault.Tx) error {
-		pub, err := tx.PublicKeys()
+		s, err := readSharing(tx)
 		if err != nil {
 			return err
 		}
-		profile, err := tx.Profile()
-		if err != nil {
-			return err
-		}
-		card, err = share.MakeCard(pub.Sharing, pub.SharingPQ, profile.SigningKey())
+		card, err = s.card()
 		return err
 	})
 	if err != nil {
