@@ -32,7 +32,6 @@ func dash(s string) string {
 // the minute, the same on every machine.
 const timeLayout = "2006-01-02 15:04 UTC"
 
-// fmtTime formats t with timeLayout.
 // apiSecrets counts API secrets in words: "1 API secret", "2 API secrets".
 func apiSecrets(n int) string {
 	if n == 1 {
@@ -41,14 +40,18 @@ func apiSecrets(n int) string {
 	return fmt.Sprintf("%d API secrets", n)
 }
 
+// fmtTime formats t with timeLayout.
 func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
 
 // lastUse formats the time of a record's last use.
-func lastUse(t time.Time) string {
+func lastUse(t time.Time) string { return string(appendLastUse(nil, t)) }
+
+// appendLastUse appends lastUse(t) to b.
+func appendLastUse(b []byte, t time.Time) []byte {
 	if t.IsZero() {
-		return "never"
+		return append(b, "never"...)
 	}
-	return fmtTime(t)
+	return t.UTC().AppendFormat(b, timeLayout)
 }
 
 // orList joins words as "a, b or c".

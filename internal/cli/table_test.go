@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -24,8 +25,9 @@ func hostileRecord() *secret.Record {
 
 func TestWriteTableEscapes(t *testing.T) {
 	var b bytes.Buffer
-	l := newListed(hostileRecord(), false, "name")
-	if err := writeTable(&b, []*listed{&l}); err != nil {
+	var rows listRows
+	rows.add(hostileRecord(), false, "name")
+	if err := rows.writeTable(&b); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -37,6 +39,52 @@ func TestWriteTableEscapes(t *testing.T) {
 	}
 	if n := strings.Count(out, "\n"); n != 2 {
 		t.Errorf("table has %d lines, want 2:\n%s", n, out)
+	}
+}
+
+// TestListTableAgrees: the table of `list`, made row by row from copies of
+// the cells, is the table sortRecords and writeAligned make of the records
+// themselves, whatever the names (case, letters whose lower case is longer
+// or shorter, long shared prefixes, equal names), the widths and the
+// escaping.
+func TestListTableAgrees(t *testing.T) {
+	names := []string{"payments", "Payments", "PAYMENTS", "payments", "pay", "a", "Z", "zeta", "İstanbul", "istanbul",
+		"ẞtraße", "支付", "Zu\u0308rich", "🔑 keys", "production-payments-eu-west-1", "production-payments-eu-west-2",
+		"Production-Payments-EU", "production-payments", "pay\x1b[2J", "x\u202ey", "0123456789abcdefZ", "0123456789abcdefa"}
+	var recs []*secret.Record
+	for i, n := range names {
+		r := &secret.Record{ID: fmt.Sprintf("%016x", (i*7919)%97), Name: n, URL: "https://" + strings.Repeat("u", i%5) + ".example",
+			Owner: []string{"me", "mallory\x1b]0;t\x07", "ünï"}[i%3], Method: []string{"", "GET", "POST"}[i%3],
+			Identifier: []string{"", "id-" + n, "i"}[i%3], Tags: [][]string{nil, {"prod"}, {"a", "中文", "t\x1b"}}[i%3]}
+		if i%4 == 1 {
+			r.LastUsedAt = time.Date(2026, 1, i, 10, i, 0, 0, time.UTC)
+		}
+		recs = append(recs, r)
+	}
+	var rows listRows
+	for _, r := range recs {
+		rows.add(r, false, "name")
+	}
+	rows.sortByName()
+	var got bytes.Buffer
+	if err := rows.writeTable(&got); err != nil {
+		t.Fatal(err)
+	}
+	sortRecords(recs)
+	cells := [][]string{listHeader[:]}
+	for _, r := range recs {
+		tags := strings.Join(r.Tags, ",")
+		if tags == "" {
+			tags = "-"
+		}
+		cells = append(cells, []string{r.Name, dash(r.Identifier), r.URL, dash(r.Method), tags, r.Owner, lastUse(r.LastUsedAt)})
+	}
+	var want bytes.Buffer
+	if err := writeAligned(&want, cells); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		t.Errorf("list table:\n%s\nwant:\n%s", got.String(), want.String())
 	}
 }
 

@@ -3,8 +3,8 @@ package secret
 import (
 	"encoding/binary"
 	"errors"
-	"strings"
 	"time"
+	"unsafe"
 )
 
 // The binary form is what the vault encrypts: a version byte followed by
@@ -196,73 +196,28 @@ func (r *Record) UnmarshalBinary(b []byte) error {
 	if len(b) == 0 || b[0] != codecVersion {
 		return ErrCorrupt
 	}
-	return r.decode(string(b[1:]), 0)
+	return r.decode(string(b[1:]), nil, nil)
 }
 
-// summaryDrops are the fields UnmarshalSummary leaves out, as a set of tags:
-// those a listing neither shows nor sorts by.
-const summaryDrops uint64 = 1<<tagUID | 1<<tagClientID | 1<<tagNotes | 1<<tagOwnerKey |
-	1<<tagTokenURL | 1<<tagTokenAuth | 1<<tagAccess
-
-// UnmarshalSummary is UnmarshalBinary for a listing: it checks all of b as
-// UnmarshalBinary does, but r gets only the id, name, identifier, URL,
-// method, tags, owner, permission, times and revisions (and a client
-// secret, should b hold one); its UID, client ID, notes, owner key, token
-// URL, token auth and access list stay empty. What it keeps is copied out
-// of b in one allocation the size of those fields, so a listing that keeps
-// a few of them does not keep, or allocate, whole records.
-func (r *Record) UnmarshalSummary(b []byte) error {
+// UnmarshalView is UnmarshalBinary without the copy: every string r gets
+// points into b, so r is valid only as long as b is unchanged and no longer.
+// A caller that keeps anything of r keeps a copy of it. r's tags and access
+// list reuse the arrays r had, so decoding record after record into one
+// Record allocates nothing: this is how a listing reads every record once.
+// It checks b exactly as UnmarshalBinary does.
+func (r *Record) UnmarshalView(b []byte) error {
 	if len(b) == 0 || b[0] != codecVersion {
 		return ErrCorrupt
 	}
-	// The kept fields, still encoded, make a smaller encoding of the same
-	// record, which decode reads like any other.
-	n, tags := 0, 0
-	d := decoder[[]byte]{s: b[1:]}
-	for {
-		rest := d.s
-		tag, v, ok, err := d.next()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			break
-		}
-		if summaryDrops&(1<<min(tag, 63)) == 0 {
-			n += len(rest) - len(d.s)
-			if tag == tagTag {
-				tags++
-			}
-		} else if tag == tagAccess {
-			if err := checkAccess(v); err != nil {
-				return err
-			}
-		}
-	}
-	var kept strings.Builder
-	kept.Grow(n)
-	d = decoder[[]byte]{s: b[1:]}
-	for {
-		rest := d.s
-		tag, _, ok, _ := d.next()
-		if !ok {
-			break
-		}
-		if summaryDrops&(1<<min(tag, 63)) == 0 {
-			kept.Write(rest[:len(rest)-len(d.s)])
-		}
-	}
-	return r.decode(kept.String(), tags)
+	return r.decode(unsafe.String(unsafe.SliceData(b[1:]), len(b)-1), r.Tags[:0], r.Access[:0])
 }
 
 // decode decodes the fields in s (an encoding without its version byte)
 // into r, replacing its contents; every string r gets is a substring of s.
-// tags, when known, is the number of tags s holds.
-func (r *Record) decode(s string, tags int) error {
-	*r = Record{}
-	if tags > 0 {
-		r.Tags = make([]string, 0, tags)
-	}
+// Tags and access entries are appended to tags and access (nil, or empty
+// slices whose arrays r may reuse).
+func (r *Record) decode(s string, tags []string, access []Access) error {
+	*r = Record{Tags: tags, Access: access}
 	d := decoder[string]{s: s}
 	for {
 		tag, v, ok, err := d.next()

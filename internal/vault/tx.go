@@ -2,6 +2,7 @@ package vault
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	mathbits "math/bits"
 	"slices"
 	"time"
 
@@ -274,6 +276,15 @@ func (tx *Tx) Generation() (uint64, error) {
 		return 0, err
 	}
 	return tx.root.generation, nil
+}
+
+// Len returns the number of records, as the sealed root counts them: a
+// size to make room for, read without reading the records.
+func (tx *Tx) Len() (int, error) {
+	if err := tx.loadRoot(); err != nil {
+		return 0, err
+	}
+	return tx.recordCount(), nil
 }
 
 func tampered(format string, a ...any) error {
@@ -664,13 +675,14 @@ func (tx *Tx) Each(fn func(*secret.Record) error) error {
 	return tx.each((*secret.Record).UnmarshalBinary, fn)
 }
 
-// EachSummary is Each for a listing that needs no more of a record than
-// secret.Record.UnmarshalSummary keeps: fn gets records with only those
-// fields (their UID, client ID, notes, owner key, token URL and access
-// list are empty), each copied out of the decrypted record in one small
-// allocation. Every record is checked in full, as by Each.
-func (tx *Tx) EachSummary(fn func(*secret.Record) error) error {
-	return tx.each((*secret.Record).UnmarshalSummary, fn)
+// EachView is Each for a caller that copies what it keeps: the record fn
+// gets, and every string in it, points into the buffer the record was
+// decrypted into, which the next record overwrites. It is valid until fn
+// returns and no longer (secret.Record.UnmarshalView). Decrypting and
+// decoding a record then allocates nothing, and no copy of any record's
+// metadata is left behind in memory. Every record is checked as by Each.
+func (tx *Tx) EachView(fn func(*secret.Record) error) error {
+	return tx.each((*secret.Record).UnmarshalView, fn)
 }
 
 func (tx *Tx) each(decode func(*secret.Record, []byte) error, fn func(*secret.Record) error) error {
@@ -745,26 +757,42 @@ type metaEntry struct {
 	meta tag
 }
 
-// sortEntries sorts es by key with a radix sort: eight passes over the
-// entries, one per byte of the key, in order of memory, where a comparison
-// sort of 100,000 entries spends most of its time waiting for it.
+// sortEntries sorts es by key. Record ids are random, so one counting pass
+// over their first bits (about as many groups as entries, at most 65,536)
+// puts every entry within a few places of where it belongs, in order of
+// memory, and each small group is then sorted on its own; a comparison
+// sort of 100,000 entries spends most of its time waiting for memory. Ids
+// that are not random (a record's id comes with it from a share bundle)
+// only make some groups larger.
 func sortEntries(es []metaEntry) {
-	tmp := make([]metaEntry, len(es))
-	for shift := 0; shift < 64; shift += 8 {
-		var start [257]int
-		for _, e := range es {
-			start[int(byte(e.key>>shift))+1]++
-		}
-		for i := 1; i < len(start); i++ {
-			start[i] += start[i-1]
-		}
-		for _, e := range es {
-			b := byte(e.key >> shift)
-			tmp[start[b]] = e
-			start[b]++
-		}
-		es, tmp = tmp, es // after the eighth pass, es is the slice given
+	bits := min(max(mathbits.Len(uint(len(es))), 1), 16)
+	start := make([]int, 1<<bits+1)
+	for _, e := range es {
+		start[e.key>>(64-bits)+1]++
 	}
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	tmp := make([]metaEntry, len(es))
+	next := slices.Clone(start[:1<<bits])
+	for _, e := range es {
+		g := e.key >> (64 - bits)
+		tmp[next[g]] = e
+		next[g]++
+	}
+	for g := range 1 << bits {
+		group := tmp[start[g]:start[g+1]]
+		switch len(group) {
+		case 0, 1:
+		case 2:
+			if group[0].key > group[1].key {
+				group[0], group[1] = group[1], group[0]
+			}
+		default:
+			slices.SortFunc(group, func(a, b metaEntry) int { return cmp.Compare(a.key, b.key) })
+		}
+	}
+	copy(es, tmp)
 }
 
 // recordEntries returns the record entries of every index leaf, sorted by
