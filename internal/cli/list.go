@@ -1,11 +1,11 @@
 package cli
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -74,7 +74,7 @@ func listRun(o *ListOptions) error {
 	// Records are decrypted and filtered one at a time, and only what is
 	// shown is kept of them, copied: a large vault lists in little memory.
 	search := strings.ToLower(o.Search)
-	var rows listRows
+	rows := listRows{asJSON: o.JSON, sortBy: o.Sort}
 	if err := o.F.ViewWhole(func(tx *vault.Tx) error {
 		n, err := tx.Len()
 		if err != nil {
@@ -89,21 +89,18 @@ func listRun(o *ListOptions) error {
 		}
 		return each(func(r *secret.Record) error {
 			if keepRecord(r, o.Tags, search, o.Shared) && (unusedSince.IsZero() || r.LastUsedAt.Before(unusedSince)) {
-				rows.add(r, o.JSON, o.Sort)
+				rows.add(r)
 			}
 			return nil
 		})
 	}); err != nil {
 		return err
 	}
-	rows.sortByName()
-	if o.Sort != "name" {
-		slices.SortStableFunc(rows.order, func(a, b rowKey) int { return b.l.when.Compare(a.l.when) })
-	}
+	rows.sort()
 	if o.JSON {
 		out := make([]secret.JSON, len(rows.order))
 		for i, k := range rows.order {
-			out[i] = *k.l.json
+			out[i] = rows.jsons[rows.rowOf(k.row).json]
 		}
 		_, err := o.F.IO.Out.Write(secret.AppendJSONList(make([]byte, 0, 640*len(out)+4), out))
 		return err
@@ -117,94 +114,166 @@ var listSorts = []string{"name", "last-use", "updated"}
 // listHeader is the first line of the table of `list`.
 var listHeader = [...]string{"NAME", "IDENTIFIER", "URL", "METHOD", "TAGS", "OWNER", "LAST USE"}
 
-// listRows is what list keeps of the records it shows. Of each record it
-// copies into large shared blocks only its table cells (escaped for the
-// terminal) and what it sorts by, so it neither keeps nor allocates whole
-// records, and it may be given records whose strings the next record
-// overwrites.
+// listRows is what list keeps of the records it shows: of each record,
+// one string (a row) packed with what the table shows of it (its cells,
+// escaped for the terminal) and what it is sorted by, and a key that
+// decides most comparisons of a sort by name without reading the row. Rows
+// are copies, made one after the other in large blocks, so list neither
+// keeps nor allocates whole records and may be handed records whose
+// strings the next record overwrites.
 type listRows struct {
-	order  []rowKey // the rows, sorted by sortByName
-	block  []listed // the rows, in blocks of many
-	arena  []byte   // the rows' text, in blocks of many
-	row    []byte   // the row being made
-	widths [len(listHeader)]int
+	asJSON bool
+	sortBy string
+	order  []rowKey
+	jsons  []secret.JSON // the records' JSON, when list prints JSON
+	arena  strings.Builder
+	row    []byte               // the row being made
+	cells  []byte               // its cells
+	lower  []byte               // its name in lower case
+	widths [len(listHeader)]int // of the columns
 }
 
-// listed is one row: its text is the cells, one after the other, then the
-// record's name in lower case (when that differs from the name), its
-// name and its id. The JSON of the record is kept instead of cells when
-// list prints JSON.
-type listed struct {
-	text            []byte
-	ends, widths    [len(listHeader)]uint32 // where each cell ends and how many columns it takes
-	nameAt, nameEnd uint32
-	when            time.Time // the time --sort orders by, if it orders by one
-	json            *secret.JSON
-}
-
-// rowKey is a row with the first bytes of its lower-case name, which
-// decide most comparisons of a sort by name without reading the row.
+// rowKey is a row with the first 16 bytes of its record's name in lower
+// case and the time --sort orders by (nanoseconds; never is the least).
 type rowKey struct {
 	prefix [2]uint64
-	l      *listed
+	when   int64
+	row    string
 }
 
-func (rs *listRows) add(r *secret.Record, asJSON bool, sortBy string) {
-	if len(rs.block) == cap(rs.block) {
-		rs.block = make([]listed, 0, 1024)
+// A row is: the lengths of the lower-case name (0 when it is the name
+// itself), of the name and of the id, as uvarints; those three strings;
+// then either the index of the record's JSON (a uvarint) or the table's
+// cells: the length and the width of each (uvarints), then the cells.
+type row struct {
+	lower, name, id string
+	json            int
+	cells           string
+	lens, widths    [len(listHeader)]int
+}
+
+func (rs *listRows) add(r *secret.Record) {
+	lower := appendLower(rs.lower[:0], r.Name)
+	rs.lower = lower
+	lowerLen := len(lower)
+	if string(lower) == r.Name {
+		lowerLen = 0
 	}
-	rs.block = append(rs.block, listed{})
-	l := &rs.block[len(rs.block)-1]
-	switch sortBy {
-	case "last-use":
-		l.when = r.LastUsedAt
-	case "updated":
-		l.when = r.UpdatedAt
-	}
-	b := rs.row[:0]
-	if asJSON {
-		j := r.ToJSON()
-		l.json = &j
+	b := binary.AppendUvarint(rs.row[:0], uint64(lowerLen))
+	b = binary.AppendUvarint(b, uint64(len(r.Name)))
+	b = binary.AppendUvarint(b, uint64(len(r.ID)))
+	b = append(b, lower[:lowerLen]...)
+	b = append(b, r.Name...)
+	b = append(b, r.ID...)
+	if rs.asJSON {
+		b = binary.AppendUvarint(b, uint64(len(rs.jsons)))
+		rs.jsons = append(rs.jsons, r.ToJSON())
 	} else {
-		// A cell is escaped before it is measured (display.Width
-		// measures escaped text); the tags are escaped one by one, a
-		// comma needing no escaping.
-		for c := range listHeader {
-			start, w := len(b), 0
-			switch c {
-			case 4:
-				b, w = appendTags(b, r.Tags)
-			case 6:
-				b = appendLastUse(b, r.LastUsedAt)
-				w = len(b) - start
-			default:
-				v := display.Safe([...]string{r.Name, dash(r.Identifier), r.URL, dash(r.Method), "", r.Owner}[c])
-				b, w = append(b, v...), display.Width(v)
-			}
-			l.ends[c], l.widths[c] = uint32(len(b)), uint32(w)
-			rs.widths[c] = max(rs.widths[c], w)
+		b = rs.appendCells(b, r)
+	}
+	rs.row = b
+	if rs.arena.Cap()-rs.arena.Len() < len(b) {
+		rs.arena = strings.Builder{}
+		rs.arena.Grow(max(256<<10, len(b)))
+	}
+	// What a Builder has written stays as it is while it writes more
+	// within its capacity: every row is a string of its own.
+	at := rs.arena.Len()
+	rs.arena.Write(b)
+	k := rowKey{row: rs.arena.String()[at:], when: math.MinInt64}
+	var prefix [16]byte
+	copy(prefix[:], lower)
+	k.prefix = [2]uint64{binary.BigEndian.Uint64(prefix[:8]), binary.BigEndian.Uint64(prefix[8:])}
+	when := r.LastUsedAt
+	if rs.sortBy == "updated" {
+		when = r.UpdatedAt
+	}
+	if !when.IsZero() {
+		k.when = when.UnixNano()
+	}
+	rs.order = append(rs.order, k)
+}
+
+// appendCells appends the table's cells of r to a row, as row describes
+// them. A cell is escaped before it is measured (display.Width measures
+// escaped text); the tags are escaped one by one, a comma needing none.
+func (rs *listRows) appendCells(b []byte, r *secret.Record) []byte {
+	c := rs.cells[:0]
+	var lens, widths [len(listHeader)]int
+	for i := range listHeader {
+		start, w := len(c), 0
+		switch i {
+		case 4:
+			c, w = appendTags(c, r.Tags)
+		case 6:
+			c = appendLastUse(c, r.LastUsedAt)
+			w = len(c) - start
+		default:
+			v := display.Safe([...]string{r.Name, dash(r.Identifier), r.URL, dash(r.Method), "", r.Owner}[i])
+			c, w = append(c, v...), display.Width(v)
+		}
+		lens[i], widths[i] = len(c)-start, w
+		rs.widths[i] = max(rs.widths[i], w)
+	}
+	rs.cells = c
+	for _, n := range lens {
+		b = binary.AppendUvarint(b, uint64(n))
+	}
+	if widths == lens {
+		b = append(b, 0)
+	} else {
+		b = append(b, 1)
+		for _, w := range widths {
+			b = binary.AppendUvarint(b, uint64(w))
 		}
 	}
-	lowerAt := len(b)
-	b = appendLower(b, r.Name)
-	l.nameAt = uint32(len(b))
-	if string(b[lowerAt:]) == r.Name {
-		l.nameAt = uint32(lowerAt) // the name is its own lower case
-	} else {
-		b = append(b, r.Name...)
+	return append(b, c...)
+}
+
+// rowOf reads a row made by add.
+func (rs *listRows) rowOf(s string) row {
+	var rw row
+	next := func() int {
+		n, w := uvarint(s)
+		s = s[w:]
+		return n
 	}
-	l.nameEnd = uint32(len(b))
-	b = append(b, r.ID...)
-	rs.row = b
-	if cap(rs.arena)-len(rs.arena) < len(b) {
-		rs.arena = make([]byte, 0, max(256<<10, len(b)))
+	lowerLen, nameLen, idLen := next(), next(), next()
+	rw.lower, rw.name, rw.id = s[:lowerLen], s[lowerLen:lowerLen+nameLen], s[lowerLen+nameLen:lowerLen+nameLen+idLen]
+	if lowerLen == 0 {
+		rw.lower = rw.name
 	}
-	at := len(rs.arena)
-	rs.arena = append(rs.arena, b...)
-	l.text = rs.arena[at:len(rs.arena):len(rs.arena)]
-	var prefix [16]byte
-	copy(prefix[:], l.lower())
-	rs.order = append(rs.order, rowKey{[2]uint64{binary.BigEndian.Uint64(prefix[:8]), binary.BigEndian.Uint64(prefix[8:])}, l})
+	s = s[lowerLen+nameLen+idLen:]
+	if rs.asJSON {
+		rw.json = next()
+		return rw
+	}
+	for i := range rw.lens {
+		rw.lens[i] = next()
+	}
+	rw.widths = rw.lens
+	flag := s[0]
+	s = s[1:]
+	if flag != 0 {
+		for i := range rw.widths {
+			rw.widths[i] = next()
+		}
+	}
+	rw.cells = s
+	return rw
+}
+
+// uvarint decodes a uvarint that add wrote at the start of s.
+func uvarint(s string) (int, int) {
+	var x uint64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x80 {
+			return int(x | uint64(c)<<(7*i)), i + 1
+		}
+		x |= uint64(c&0x7f) << (7 * i)
+	}
+	return 0, len(s) // not made by add
 }
 
 // appendTags appends the tags cell (the tags, escaped, joined by commas,
@@ -241,27 +310,10 @@ func appendLower(b []byte, s string) []byte {
 	return b
 }
 
-func (l *listed) cellsEnd() uint32 {
-	if l.json != nil {
-		return 0
-	}
-	return l.ends[len(l.ends)-1]
-}
-
-// lower, name and id are the record's name in lower case, its name and id.
-func (l *listed) lower() []byte {
-	if l.nameAt == l.cellsEnd() {
-		return l.text[l.nameAt:l.nameEnd]
-	}
-	return l.text[l.cellsEnd():l.nameAt]
-}
-
-func (l *listed) name() []byte { return l.text[l.nameAt:l.nameEnd] }
-func (l *listed) id() []byte   { return l.text[l.nameEnd:] }
-
-// sortByName sorts the rows as sortRecords sorts records: by name without
-// regard to case, then by name, then by id.
-func (rs *listRows) sortByName() {
+// sort sorts the rows as sortRecords sorts records: by name without regard
+// to case, then by name, then by id; then, for --sort last-use or updated,
+// most recent first, keeping that order among equal times.
+func (rs *listRows) sort() {
 	slices.SortFunc(rs.order, func(a, b rowKey) int {
 		if c := cmp.Compare(a.prefix[0], b.prefix[0]); c != 0 {
 			return c
@@ -269,14 +321,12 @@ func (rs *listRows) sortByName() {
 		if c := cmp.Compare(a.prefix[1], b.prefix[1]); c != 0 {
 			return c
 		}
-		if c := bytes.Compare(a.l.lower(), b.l.lower()); c != 0 {
-			return c
-		}
-		if c := bytes.Compare(a.l.name(), b.l.name()); c != 0 {
-			return c
-		}
-		return bytes.Compare(a.l.id(), b.l.id())
+		ra, rb := rs.rowOf(a.row), rs.rowOf(b.row)
+		return compareNames(nameKey{ra.lower, ra.name, ra.id}, nameKey{rb.lower, rb.name, rb.id})
 	})
+	if rs.sortBy != "name" {
+		slices.SortStableFunc(rs.order, func(a, b rowKey) int { return cmp.Compare(b.when, a.when) })
+	}
 }
 
 // writeTable writes the table of `list`: the header, then the rows in
@@ -296,14 +346,14 @@ func (rs *listRows) writeTable(w io.Writer) error {
 	}
 	buf = append(buf, '\n')
 	for _, k := range rs.order {
-		l := k.l
-		start := uint32(0)
-		for c, end := range l.ends {
+		rw := rs.rowOf(k.row)
+		cells := rw.cells
+		for c, n := range rw.lens {
 			if c > 0 {
-				buf = appendSpaces(buf, widths[c-1]-int(l.widths[c-1])+2)
+				buf = appendSpaces(buf, widths[c-1]-rw.widths[c-1]+2)
 			}
-			buf = append(buf, l.text[start:end]...)
-			start = end
+			buf = append(buf, cells[:n]...)
+			cells = cells[n:]
 		}
 		buf = append(buf, '\n')
 		if len(buf) > 60<<10 {

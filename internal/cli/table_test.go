@@ -25,8 +25,8 @@ func hostileRecord() *secret.Record {
 
 func TestWriteTableEscapes(t *testing.T) {
 	var b bytes.Buffer
-	var rows listRows
-	rows.add(hostileRecord(), false, "name")
+	rows := listRows{sortBy: "name"}
+	rows.add(hostileRecord())
 	if err := rows.writeTable(&b); err != nil {
 		t.Fatal(err)
 	}
@@ -61,11 +61,11 @@ func TestListTableAgrees(t *testing.T) {
 		}
 		recs = append(recs, r)
 	}
-	var rows listRows
+	rows := listRows{sortBy: "name"}
 	for _, r := range recs {
-		rows.add(r, false, "name")
+		rows.add(r)
 	}
-	rows.sortByName()
+	rows.sort()
 	var got bytes.Buffer
 	if err := rows.writeTable(&got); err != nil {
 		t.Fatal(err)
