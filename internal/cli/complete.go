@@ -66,16 +66,17 @@ func matching(cands []string, prefix string) []string {
 func (f *Factory) refCandidates(cmd *cobra.Command, prefix string) []string {
 	var cands []string
 	f.completionView(cmd, func(tx *vault.Tx) error {
-		recs, err := tx.Records()
-		for _, r := range recs {
+		// Records are read in place, without their client secrets: each
+		// candidate is a new string.
+		return tx.EachView(func(r *secret.Record) error {
 			if r.Identifier != "" {
 				cands = append(cands, r.Identifier+"\t"+oneLineDesc(r.Name))
 			}
 			if r.Name != r.Identifier && !strings.ContainsAny(r.Name, " \t") {
 				cands = append(cands, r.Name+"\t"+oneLineDesc(r.URL))
 			}
-		}
-		return err
+			return nil
+		})
 	})
 	return matching(cands, prefix)
 }
@@ -95,11 +96,12 @@ func (f *Factory) completeRefs(n int) cobra.CompletionFunc {
 func (f *Factory) completeTags(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 	var tags []string
 	f.completionView(cmd, func(tx *vault.Tx) error {
-		recs, err := tx.Records()
-		for _, r := range recs {
-			tags = append(tags, r.Tags...)
-		}
-		return err
+		return tx.EachView(func(r *secret.Record) error {
+			for _, t := range r.Tags {
+				tags = append(tags, strings.Clone(t))
+			}
+			return nil
+		})
 	})
 	return matching(tags, toComplete), cobra.ShellCompDirectiveNoFileComp
 }

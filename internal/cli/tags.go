@@ -42,14 +42,15 @@ type TagCount struct {
 func tagsRun(o *TagsOptions) error {
 	counts := map[string]*TagCount{}
 	err := o.F.ViewWhole(func(tx *vault.Tx) error {
-		return tx.Each(func(r *secret.Record) error {
+		// Records are read in place: what is kept is copied.
+		return tx.EachView(func(r *secret.Record) error {
 			for _, t := range r.Tags {
 				k := strings.ToLower(t)
 				if counts[k] == nil {
-					counts[k] = &TagCount{Tag: t}
+					counts[strings.Clone(k)] = &TagCount{Tag: strings.Clone(t)}
 				} else if t < counts[k].Tag {
 					// One spelling for every run: the smallest.
-					counts[k].Tag = t
+					counts[k].Tag = strings.Clone(t)
 				}
 				counts[k].Count++
 			}
