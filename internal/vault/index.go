@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	bolt "go.etcd.io/bbolt"
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
@@ -310,3 +311,63 @@ func bindingOf(vaultID, identity, dataKey, publicKeys []byte) (h [sha256.Size]by
 
 func leafKey(n int) []byte { return []byte{byte(n >> 8), byte(n)} }
 func midKey(n int) []byte  { return []byte{byte(n)} }
+
+// Each index leaf is followed in the index bucket by spacersPerLeaf empty
+// values, its spacers (keys: the leaf's key and 1, 2, 3). They carry
+// nothing; they keep one leaf to a bbolt page. bbolt never splits a page
+// of four values or fewer, so two leaves of about 2 KiB (a vault of
+// 100,000 records) that shared a page needed an overflow page, and a
+// change to either rewrote both pages. With three spacers after every
+// leaf, four consecutive values hold at most one leaf, and any page with
+// two leaves has enough values for bbolt to split it. A leaf written
+// before spacers existed gets them the next time it is written.
+const spacersPerLeaf = 3
+
+// indexFill is how full bbolt fills the index's pages when it splits one
+// (bulkFill when a transaction writes most leaves): above a half, so that a
+// leaf of up to 3 KiB and its spacers stay on one page, and a page split
+// leaves no page holding spacers alone.
+const indexFill = 0.75
+
+func spacerKey(n, i int) []byte { return []byte{byte(n >> 8), byte(n), byte(i)} }
+
+// isSpacer reports whether k, v is a spacer of leaf n.
+func isSpacer(k, v []byte) (n int, ok bool) {
+	if len(k) != 3 || k[2] < 1 || k[2] > spacersPerLeaf || len(v) != 0 {
+		return 0, false
+	}
+	n = int(k[0])<<8 | int(k[1])
+	return n, n < numLeaves
+}
+
+// putLeaf stores leaf n's sealed value and its spacers (those it lacks:
+// putting one that exists could change a page that nothing else changes).
+func putLeaf(index *bolt.Bucket, n int, sealed []byte) error {
+	if err := index.Put(leafKey(n), sealed); err != nil {
+		return err
+	}
+	c := index.Cursor()
+	for i := 1; i <= spacersPerLeaf; i++ {
+		k := spacerKey(n, i)
+		if got, _ := c.Seek(k); bytes.Equal(got, k) {
+			continue
+		}
+		if err := index.Put(k, []byte{}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteLeaf removes leaf n and its spacers.
+func deleteLeaf(index *bolt.Bucket, n int) error {
+	if err := index.Delete(leafKey(n)); err != nil {
+		return err
+	}
+	for i := 1; i <= spacersPerLeaf; i++ {
+		if err := index.Delete(spacerKey(n, i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

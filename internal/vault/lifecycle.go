@@ -241,15 +241,19 @@ func checkTree(tx *Tx, rep *CheckReport, problem func(string, ...any)) {
 			problem("%v", err)
 		}
 	}
-	index.ForEach(func(k, _ []byte) error {
+	// A leaf is part of the index when its middle page names it.
+	isLeaf := func(n int) bool {
+		m := tx.mids[n/leavesPerMid]
+		return m != nil && !m.tags[n%leavesPerMid].zero()
+	}
+	index.ForEach(func(k, v []byte) error {
 		switch {
 		case len(k) == 1 && int(k[0]) < numMids && !tx.root.mids[k[0]].zero():
-		case len(k) == 2 && int(k[0])<<8|int(k[1]) < numLeaves:
-			n := int(k[0])<<8 | int(k[1])
-			if m := tx.mids[n/leavesPerMid]; m != nil && !m.tags[n%leavesPerMid].zero() {
-				return nil
+		case len(k) == 2 && int(k[0])<<8|int(k[1]) < numLeaves && isLeaf(int(k[0])<<8|int(k[1])):
+		case len(k) == 3:
+			if n, ok := isSpacer(k, v); !ok || !isLeaf(n) {
+				problem("index page %x is not part of the index", k)
 			}
-			problem("index page %x is not part of the index", k)
 		default:
 			problem("index page %x is not part of the index", k)
 		}

@@ -1122,19 +1122,23 @@ func (tx *Tx) finish() error {
 		return nil
 	}
 	index := tx.btx.Bucket(bucketIndex)
+	index.FillPercent = indexFill
+	if len(tx.dirtyLeaves) >= bulkWrites {
+		index.FillPercent = bulkFill
+	}
 	dirtyMids := map[int]bool{}
 	for _, n := range slices.Sorted(maps.Keys(tx.dirtyLeaves)) {
 		l := tx.leaves[n]
 		m := tx.mids[n/leavesPerMid]
 		key := leafKey(n)
 		if len(l.entries) == 0 {
-			if err := index.Delete(key); err != nil {
+			if err := deleteLeaf(index, n); err != nil {
 				return err
 			}
 			m.tags[n%leavesPerMid] = tag{}
 		} else {
 			sealed := tx.k.index.seal(bucketIndex, key, l.marshal())
-			if err := index.Put(key, sealed); err != nil {
+			if err := putLeaf(index, n, sealed); err != nil {
 				return err
 			}
 			m.tags[n%leavesPerMid] = tagOf(sealed)
