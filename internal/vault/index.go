@@ -251,6 +251,7 @@ func unmarshalMid(b []byte) (*mid, error) {
 // another version's. logCount and logHead are the number of audit log
 // entries and the chain hash of the last one (see log.go).
 type root struct {
+	version    byte // as read; finish writes rootVersion
 	generation uint64
 	records    uint64
 	binding    [sha256.Size]byte
@@ -259,10 +260,12 @@ type root struct {
 	logHead    [sha256.Size]byte
 }
 
-// Root versions: 2 has no audit log (read as an empty one), 3 has one.
+// Root versions: 2 has no audit log (read as an empty one), 3 has one, 4
+// keeps the middle pages after the leaves (see midKey).
 const (
 	rootVersion2 = 2
-	rootVersion  = 3
+	rootVersion3 = 3
+	rootVersion  = 4
 	rootLen2     = 1 + 16 + sha256.Size + numMids*tagLen
 	rootLen      = rootLen2 + 8 + sha256.Size
 )
@@ -281,16 +284,16 @@ func (r *root) marshal() []byte {
 }
 
 func unmarshalRoot(b []byte) (*root, error) {
-	if !(len(b) == rootLen2 && b[0] == rootVersion2) && !(len(b) == rootLen && b[0] == rootVersion) {
+	if !(len(b) == rootLen2 && b[0] == rootVersion2) && !(len(b) == rootLen && (b[0] == rootVersion3 || b[0] == rootVersion)) {
 		return nil, errIndex
 	}
-	r := &root{generation: binary.BigEndian.Uint64(b[1:]), records: binary.BigEndian.Uint64(b[9:])}
+	r := &root{version: b[0], generation: binary.BigEndian.Uint64(b[1:]), records: binary.BigEndian.Uint64(b[9:])}
 	copy(r.binding[:], b[17:])
 	p := 17 + sha256.Size
 	for i := range r.mids {
 		copy(r.mids[i][:], b[p+i*tagLen:])
 	}
-	if b[0] == rootVersion {
+	if b[0] >= rootVersion3 {
 		r.logCount = binary.BigEndian.Uint64(b[rootLen2:])
 		copy(r.logHead[:], b[rootLen2+8:])
 	}
@@ -310,7 +313,35 @@ func bindingOf(vaultID, identity, dataKey, publicKeys []byte) (h [sha256.Size]by
 }
 
 func leafKey(n int) []byte { return []byte{byte(n >> 8), byte(n)} }
-func midKey(n int) []byte  { return []byte{byte(n)} }
+
+// midKey is the key of middle page n under a root of the given version:
+// one byte, midKeyBase + n, which sorts after every leaf (two bytes, the
+// first below 0x10) and its spacers. The 64 middle pages lie together at
+// the end of the index, under one or two of bbolt's branch pages, so the
+// two middle pages an add changes add one branch page to the commit, not
+// two. Before root version 4 the key was n: the first sixteen middle
+// pages lay among the leaves.
+func midKey(n int, version byte) []byte {
+	if version < rootVersion {
+		return []byte{byte(n)}
+	}
+	return []byte{midKeyBase + byte(n)}
+}
+
+const midKeyBase = 0x40
+
+// midOf returns the middle page a key of the index names under a root of
+// the given version.
+func midOf(k []byte, version byte) (int, bool) {
+	if len(k) != 1 {
+		return 0, false
+	}
+	n := int(k[0])
+	if version >= rootVersion {
+		n -= midKeyBase
+	}
+	return n, n >= 0 && n < numMids
+}
 
 // Each index leaf is followed in the index bucket by spacersPerLeaf empty
 // values, its spacers (keys: the leaf's key and 1, 2, 3). They carry

@@ -130,7 +130,7 @@ func (v *Vault) reseal(ks *keySet, then func(*Tx) error) (uint64, error) {
 		// index; the generation keeps growing.
 		gen := tx.root.generation
 		*tx = *newTx(v, btx, v.keys)
-		tx.root = &root{generation: gen}
+		tx.root = &root{version: rootVersion, generation: gen}
 		for _, r := range recs {
 			if err := tx.Put(r); err != nil {
 				return err
@@ -248,7 +248,10 @@ func checkTree(tx *Tx, rep *CheckReport, problem func(string, ...any)) {
 	}
 	index.ForEach(func(k, v []byte) error {
 		switch {
-		case len(k) == 1 && int(k[0]) < numMids && !tx.root.mids[k[0]].zero():
+		case len(k) == 1:
+			if n, ok := midOf(k, tx.root.version); !ok || tx.root.mids[n].zero() {
+				problem("index page %x is not part of the index", k)
+			}
 		case len(k) == 2 && int(k[0])<<8|int(k[1]) < numLeaves && isLeaf(int(k[0])<<8|int(k[1])):
 		case len(k) == 3:
 			if n, ok := isSpacer(k, v); !ok || !isLeaf(n) {

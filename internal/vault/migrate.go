@@ -69,7 +69,7 @@ func (v *Vault) upgrade(id *age.X25519Identity, dataKey, vaultID []byte) error {
 		if err := meta.Put(keyFormat, []byte(formatV2)); err != nil {
 			return err
 		}
-		tx.root = &root{}
+		tx.root = &root{version: rootVersion}
 		for _, r := range old.records {
 			if err := tx.Put(r); err != nil {
 				return err

@@ -334,7 +334,7 @@ func (tx *Tx) midPage(n int) (*mid, error) {
 	if err := tx.loadRoot(); err != nil {
 		return nil, err
 	}
-	key := midKey(n)
+	key := midKey(n, tx.root.version)
 	pt, err := tx.checked(bucketIndex, key, tx.root.mids[n], &tx.k.index, "index page")
 	if err != nil {
 		return nil, err
@@ -1127,6 +1127,9 @@ func (tx *Tx) finish() error {
 		index.FillPercent = bulkFill
 	}
 	dirtyMids := map[int]bool{}
+	if err := tx.moveMids(index, dirtyMids); err != nil {
+		return err
+	}
 	for _, n := range slices.Sorted(maps.Keys(tx.dirtyLeaves)) {
 		l := tx.leaves[n]
 		m := tx.mids[n/leavesPerMid]
@@ -1147,7 +1150,7 @@ func (tx *Tx) finish() error {
 	}
 	for _, n := range slices.Sorted(maps.Keys(dirtyMids)) {
 		m := tx.mids[n]
-		key := midKey(n)
+		key := midKey(n, tx.root.version)
 		if m.empty() {
 			if err := index.Delete(key); err != nil {
 				return err
@@ -1165,6 +1168,30 @@ func (tx *Tx) finish() error {
 		return err
 	}
 	return tx.sealRoot()
+}
+
+// moveMids moves the middle pages of a vault whose root predates version 4
+// to their keys after the leaves (see midKey), in the commit that first
+// writes it: each is read and checked where it was, deleted there, and
+// marked dirty, so that finish seals it again at its new key.
+func (tx *Tx) moveMids(index *bolt.Bucket, dirty map[int]bool) error {
+	if tx.root.version >= rootVersion {
+		return nil
+	}
+	for n := range numMids {
+		if tx.root.mids[n].zero() {
+			continue
+		}
+		if _, err := tx.midPage(n); err != nil {
+			return err
+		}
+		if err := index.Delete(midKey(n, tx.root.version)); err != nil {
+			return err
+		}
+		dirty[n] = true
+	}
+	tx.root.version = rootVersion
+	return nil
 }
 
 // sealRoot writes the root with the next generation, bound to the meta

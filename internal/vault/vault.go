@@ -334,7 +334,7 @@ func Create(path string, o CreateOptions) (v *Vault, err error) {
 		if err := ks.store(v, tx.btx, vaultID); err != nil {
 			return err
 		}
-		tx.k, tx.root = v.keys, &root{}
+		tx.k, tx.root = v.keys, &root{version: rootVersion}
 		return tx.PutJSON(blobProfile, profile)
 	})
 	if err != nil {
