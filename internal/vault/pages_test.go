@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"testing"
 
@@ -23,22 +22,7 @@ type pageRole struct {
 	keys     []string // of a leaf page's elements
 }
 
-func (r pageRole) String() string {
-	switch r.kind {
-	case "meta", "freelist":
-		return r.kind
-	}
-	b := r.bucket
-	if b == "" {
-		b = "(top)"
-	}
-	return fmt.Sprintf("%s/%s@%d(%d)", b, r.kind, r.depth, r.elements)
-}
-
-const (
-	leafPageFlag   = 0x02
-	bucketLeafFlag = 0x01
-)
+const bucketLeafFlag = 0x01 // a leaf element that is a bucket
 
 // pageRoles maps every page of the newest commit of a bbolt file to its
 // role, reading the file's bytes directly.
@@ -117,35 +101,6 @@ func pageRoles(t testing.TB, file []byte) (map[uint64]pageRole, int) {
 	return roles, ps
 }
 
-// writtenPages returns the roles of the pages of after's newest commit that
-// differ from before: the pages a commit wrote.
-func writtenPages(t testing.TB, before, after []byte) []pageRole {
-	t.Helper()
-	roles, ps := pageRoles(t, after)
-	var out []pageRole
-	for _, id := range slices.Sorted(mapKeys(roles)) {
-		off := int(id) * ps
-		var old []byte
-		if off < len(before) {
-			old = before[off:min(off+ps, len(before))]
-		}
-		if !bytes.Equal(old, after[off:off+ps]) {
-			out = append(out, roles[id])
-		}
-	}
-	return out
-}
-
-func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
 func readFile(t testing.TB, path string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(path)
@@ -153,14 +108,6 @@ func readFile(t testing.TB, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
-}
-
-func describePages(ps []pageRole) string {
-	s := make([]string, len(ps))
-	for i, p := range ps {
-		s[i] = p.String()
-	}
-	return strings.Join(s, " ")
 }
 
 // growLeaf adds records whose identifier hint and index entry both live in
