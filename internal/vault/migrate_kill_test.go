@@ -50,6 +50,24 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// killedChild copies the vault fixture to a new folder, starts the test
+// binary as the child named by env on the copy, kills it after the given
+// time, and returns the copy's path.
+func killedChild(t *testing.T, fixture, env string, after time.Duration) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "vault.db")
+	copyFile(t, fixture, path)
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), env+"="+path)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(after)
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	return path
+}
+
 // TestUpgradeKilledLeavesOldOrNew kills the upgrading process at different
 // moments: the file is always the format-1 vault or the complete format-2
 // one, never a mix.
@@ -57,17 +75,7 @@ func TestUpgradeKilledLeavesOldOrNew(t *testing.T) {
 	ident, _ := os.ReadFile("testdata/format1/identity.txt")
 	seen := map[string]int{}
 	for i := range 12 {
-		dir := t.TempDir()
-		path := filepath.Join(dir, "vault.db")
-		copyFile(t, "testdata/format1/vault.db", path)
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), envUpgradeChild+"="+path)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(time.Duration(i) * 25 * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
+		path := killedChild(t, "testdata/format1/vault.db", envUpgradeChild, time.Duration(i)*25*time.Millisecond)
 
 		format := ""
 		db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
@@ -101,17 +109,7 @@ func TestLayoutUpgradeKilledLeavesOldOrNew(t *testing.T) {
 	ident := strings.TrimSpace(string(readFile(t, filepath.Join("testdata", "format2-root3", "identity.txt"))))
 	seen := map[byte]int{}
 	for i := range 10 {
-		dir := t.TempDir()
-		path := filepath.Join(dir, "vault.db")
-		copyFile(t, filepath.Join("testdata", "format2-root3", "vault.db"), path)
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), envLayoutChild+"="+path)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(time.Duration(i) * 10 * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
+		path := killedChild(t, filepath.Join("testdata", "format2-root3", "vault.db"), envLayoutChild, time.Duration(i)*10*time.Millisecond)
 
 		version, oldMids, newMids, _ := indexLayout(t, path, path+".state", ident)
 		seen[version]++
