@@ -40,7 +40,7 @@ func TestAttackChangeDisguisedAsUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	v.Close()
-	writeRawBucket(t, path, bucketLog, func(b *bolt.Bucket) error { return b.Delete(logKey(cut)) })
+	writeRawLog(t, path, func(b *bolt.Bucket) error { return b.Delete(logKey(cut)) })
 	tampered, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -193,22 +193,7 @@ func TestAttackLogBucketRolledBack(t *testing.T) {
 	v, path, id := logVault(t)
 	v.Close()
 	var old [][2][]byte
-	readBucket := func() [][2][]byte {
-		var kv [][2][]byte
-		db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		db.View(func(btx *bolt.Tx) error {
-			return btx.Bucket(bucketLog).ForEach(func(k, v []byte) error {
-				kv = append(kv, [2][]byte{bytes.Clone(k), bytes.Clone(v)})
-				return nil
-			})
-		})
-		return kv
-	}
-	old = readBucket()
+	old = readRawLog(t, path)
 	v, err := reopen(t, path)
 	if err != nil {
 		t.Fatal(err)
@@ -219,7 +204,7 @@ func TestAttackLogBucketRolledBack(t *testing.T) {
 		}
 	}
 	v.Close()
-	writeRawBucket(t, path, bucketLog, func(b *bolt.Bucket) error {
+	writeRawLog(t, path, func(b *bolt.Bucket) error {
 		for i := uint64(1); i <= 8; i++ {
 			b.Delete(logKey(i))
 		}
@@ -384,7 +369,7 @@ func TestAttackUseMovesFirstLayout(t *testing.T) {
 	db.Close()
 	use := func(tx *Tx) error { return tx.Log(audit.Entry{Action: audit.Reveal, RecordID: a.ID}) }
 
-	writeRawBucket(t, path, bucketLog, func(b *bolt.Bucket) error { return b.Delete(logKey(cut)) })
+	writeRawLog(t, path, func(b *bolt.Bucket) error { return b.Delete(logKey(cut)) })
 	tampered, _ := os.ReadFile(path)
 	v, err = reopen(t, path)
 	if err != nil {

@@ -261,11 +261,14 @@ type root struct {
 }
 
 // Root versions: 2 has no audit log (read as an empty one), 3 has one, 4
-// keeps the middle pages after the leaves (see midKey).
+// keeps the middle pages after the leaves (see midKey), 5 keeps the audit
+// log's entries in the index bucket, right before the middle pages (see
+// logStore).
 const (
 	rootVersion2 = 2
 	rootVersion3 = 3
-	rootVersion  = 4
+	rootVersion4 = 4
+	rootVersion  = 5
 	rootLen2     = 1 + 16 + sha256.Size + numMids*tagLen
 	rootLen      = rootLen2 + 8 + sha256.Size
 )
@@ -284,7 +287,7 @@ func (r *root) marshal() []byte {
 }
 
 func unmarshalRoot(b []byte) (*root, error) {
-	if !(len(b) == rootLen2 && b[0] == rootVersion2) && !(len(b) == rootLen && (b[0] == rootVersion3 || b[0] == rootVersion)) {
+	if !(len(b) == rootLen2 && b[0] == rootVersion2) && !(len(b) == rootLen && b[0] >= rootVersion3 && b[0] <= rootVersion) {
 		return nil, errIndex
 	}
 	r := &root{version: b[0], generation: binary.BigEndian.Uint64(b[1:]), records: binary.BigEndian.Uint64(b[9:])}
@@ -322,7 +325,7 @@ func leafKey(n int) []byte { return []byte{byte(n >> 8), byte(n)} }
 // two. Before root version 4 the key was n: the first sixteen middle
 // pages lay among the leaves.
 func midKey(n int, version byte) []byte {
-	if version < rootVersion {
+	if version < rootVersion4 {
 		return []byte{byte(n)}
 	}
 	return []byte{midKeyBase + byte(n)}
@@ -337,7 +340,7 @@ func midOf(k []byte, version byte) (int, bool) {
 		return 0, false
 	}
 	n := int(k[0])
-	if version >= rootVersion {
+	if version >= rootVersion4 {
 		n -= midKeyBase
 	}
 	return n, n >= 0 && n < numMids

@@ -1,19 +1,23 @@
 package vault
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"hash"
 
+	bolt "go.etcd.io/bbolt"
+
 	"github.com/mysafe/mysafe/internal/audit"
 )
 
 // The audit log. Entries are appended, never changed:
 //
-//	log  entry number (8 bytes BE, from 1) -> sealed (chain hash of the entry before, entry)
+//	index  logPrefix, entry number (8 bytes BE, from 1) -> sealed (chain hash of the entry before, entry)
 //
+// (see logStore for where a vault before root version 5 keeps them).
 // Each entry is sealed with the log's own key, its associated data naming
 // its number, so an entry moved to another number does not open. Entry n's
 // chain hash is HMAC-SHA-256, under a key derived from the vault's keys, of
@@ -32,8 +36,97 @@ import (
 //   - `check` and `mysafe log` walk the whole chain, entries decoded;
 //   - appending reads and writes the log's last page, whatever its length.
 
-// logKey is the key of entry seq.
+// logKey is the key of entry seq (its place, for sealing, and its key in
+// the log bucket of a vault before root version 5).
 func logKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+
+// logPrefix starts the key of every audit log entry in the index bucket:
+// after every leaf (whose keys start below 0x10) and right before the
+// middle pages (midKeyBase), so that the log's last page, which every
+// logged commit writes, lies next to the middle pages, which every change
+// writes, under the same branch page of the index, and shares the index's
+// root page. A log in a bucket of its own cost an add with its entry its
+// own root and branch pages.
+const logPrefix = 0x30
+
+// logStore is where the audit log's entries are kept: in the index bucket
+// under logPrefix and the entry number, or, for a vault whose root
+// predates version 5, in the log bucket under the entry number alone. Its
+// methods see entry numbers (8 bytes) as keys either way.
+type logStore struct {
+	b      *bolt.Bucket // nil: a vault without a log bucket
+	prefix []byte
+}
+
+func (tx *Tx) logStore() logStore {
+	if tx.root.version >= rootVersion {
+		return logStore{tx.btx.Bucket(bucketIndex), []byte{logPrefix}}
+	}
+	return logStore{b: tx.btx.Bucket(bucketLog)}
+}
+
+func (s logStore) key(k []byte) []byte { return append(append([]byte{}, s.prefix...), k...) }
+
+func (s logStore) get(k []byte) []byte {
+	if s.b == nil {
+		return nil
+	}
+	return s.b.Get(s.key(k))
+}
+
+func (s logStore) cursor() logCursor { return logCursor{s.b.Cursor(), s.prefix} }
+
+// logCursor walks a logStore in key order; it sees nothing outside the
+// store's prefix.
+type logCursor struct {
+	c      *bolt.Cursor
+	prefix []byte
+}
+
+func (c logCursor) in(k, v []byte) ([]byte, []byte) {
+	if k == nil || !bytes.HasPrefix(k, c.prefix) {
+		return nil, nil
+	}
+	return k[len(c.prefix):], v
+}
+
+func (c logCursor) first() ([]byte, []byte) {
+	if len(c.prefix) == 0 {
+		return c.c.First()
+	}
+	return c.in(c.c.Seek(c.prefix))
+}
+
+func (c logCursor) seek(k []byte) ([]byte, []byte) {
+	return c.in(c.c.Seek(append(append([]byte{}, c.prefix...), k...)))
+}
+
+func (c logCursor) next() ([]byte, []byte) { return c.in(c.c.Next()) }
+
+func (c logCursor) last() ([]byte, []byte) {
+	if len(c.prefix) == 0 {
+		return c.c.Last()
+	}
+	if k, _ := c.c.Seek([]byte{c.prefix[0] + 1}); k == nil {
+		return c.in(c.c.Last())
+	}
+	return c.in(c.c.Prev())
+}
+
+// moveLog moves the entries of the log bucket, if there is one, into the
+// index bucket (see logPrefix) and drops the bucket; the pages it leaves
+// are erased after the commit like any other.
+func (tx *Tx) moveLog(index *bolt.Bucket) error {
+	old := tx.btx.Bucket(bucketLog)
+	if old == nil {
+		return nil
+	}
+	dst := logStore{index, []byte{logPrefix}}
+	if err := old.ForEach(func(k, v []byte) error { return index.Put(dst.key(k), bytes.Clone(v)) }); err != nil {
+		return err
+	}
+	return tx.btx.DeleteBucket(bucketLog)
+}
 
 // chainNext is the chain hash of entry seq, whose encoding is body and whose
 // predecessor's chain hash is prev.
@@ -110,10 +203,10 @@ func (tx *Tx) openLogEntry(seq uint64, val []byte) (prev [sha256.Size]byte, body
 // there, is the one the root names, and nothing follows it.
 func (tx *Tx) checkLogEnd() error {
 	n := tx.root.logCount
-	b := tx.btx.Bucket(bucketLog)
+	s := tx.logStore()
 	var last []byte
-	if b != nil {
-		last, _ = b.Cursor().Last()
+	if s.b != nil {
+		last, _ = s.cursor().last()
 	}
 	switch {
 	case n == 0 && last == nil:
@@ -123,7 +216,7 @@ func (tx *Tx) checkLogEnd() error {
 	case binary.BigEndian.Uint64(last) > n:
 		return tampered("the audit log has entries after its last one (%d) that mysafe did not write", n)
 	}
-	prev, body, ok := tx.openLogEntry(n, b.Get(last))
+	prev, body, ok := tx.openLogEntry(n, s.get(last))
 	if !ok || chainNext(tx.k.chain, prev, n, body) != tx.root.logHead {
 		return tampered("the audit log's last entry (%d) was changed or replaced", n)
 	}
@@ -229,12 +322,7 @@ func (tx *Tx) appendLog() error {
 	if len(tx.logged) == 0 {
 		return nil
 	}
-	b, err := tx.btx.CreateBucketIfNotExists(bucketLog)
-	if err != nil {
-		return err
-	}
-	// Keys only ever grow: full pages are never split again.
-	b.FillPercent = 1
+	s := tx.logStore() // the index bucket: finish upgraded the layout
 	for _, e := range tx.logged {
 		body, err := e.MarshalBinary()
 		if err != nil {
@@ -243,7 +331,7 @@ func (tx *Tx) appendLog() error {
 		seq := tx.root.logCount + 1
 		pt := make([]byte, 0, sha256.Size+len(body))
 		pt = append(append(pt, tx.root.logHead[:]...), body...)
-		if err := b.Put(logKey(seq), tx.k.log.seal(bucketLog, logKey(seq), pad(pt))); err != nil {
+		if err := s.b.Put(s.key(logKey(seq)), tx.k.log.seal(bucketLog, logKey(seq), pad(pt))); err != nil {
 			return err
 		}
 		tx.root.logHead = chainNext(tx.k.chain, tx.root.logHead, seq, body)
@@ -263,9 +351,9 @@ func (tx *Tx) walkLog(problem func(string, ...any), fn func(*audit.Entry) error)
 	var want [sha256.Size]byte // the chain hash the next entry must carry
 	known := true              // want is known: no entry before was unreadable or missing
 	var last uint64
-	if b := tx.btx.Bucket(bucketLog); b != nil {
-		c := b.Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
+	if s := tx.logStore(); s.b != nil {
+		c := s.cursor()
+		for k, v := c.first(); k != nil; k, v = c.next() {
 			if len(k) != 8 || binary.BigEndian.Uint64(k) == 0 {
 				problem("the audit log holds a value under %x, which is not an entry number", k)
 				continue

@@ -126,7 +126,7 @@ func TestLogTamperingIsCaught(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			v, path, id := logVault(t)
 			v.Close()
-			writeRawBucket(t, path, bucketLog, func(b *bolt.Bucket) error { c.change(b); return nil })
+			writeRawLog(t, path, func(b *bolt.Bucket) error { c.change(b); return nil })
 			v, err := reopen(t, path)
 			if err != nil {
 				t.Fatal(err)
@@ -279,7 +279,7 @@ func TestLogMiddleTamperingRefusesWrites(t *testing.T) {
 			if err := os.WriteFile(path, clean, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			writeRawBucket(t, path, bucketLog, tc.change)
+			writeRawLog(t, path, tc.change)
 			tampered, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
@@ -325,7 +325,7 @@ func TestLogUsesSweepTheLog(t *testing.T) {
 	v, path, a, _ := longLogVault(t, n)
 	v.Close()
 	const changed = 2*sweepBlock + 7 // in block 2
-	writeRawBucket(t, path, bucketLog, func(b *bolt.Bucket) error {
+	writeRawLog(t, path, func(b *bolt.Bucket) error {
 		val := bytes.Clone(b.Get(logKey(changed)))
 		val[len(val)-3] ^= 1
 		return b.Put(logKey(changed), val)
@@ -385,7 +385,7 @@ func TestLogUseThatChangesIsAChange(t *testing.T) {
 	v, path, a, _ := longLogVault(t, n)
 	v.Close()
 	// A change in block 3, which the next use does not sweep (block 1).
-	writeRawBucket(t, path, bucketLog, func(b *bolt.Bucket) error { return b.Delete(logKey(3*sweepBlock + 5)) })
+	writeRawLog(t, path, func(b *bolt.Bucket) error { return b.Delete(logKey(3*sweepBlock + 5)) })
 	v, err := reopen(t, path)
 	if err != nil {
 		t.Fatal(err)
@@ -481,4 +481,70 @@ func TestCheckLastUseAgainstLog(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writeRawLog changes the audit log's entries of the vault file at path
+// directly, as someone with write access to the file could: fn gets a
+// bucket holding the entries under their numbers (as a vault before root
+// version 5 kept them), and whatever it holds afterwards becomes the log.
+func writeRawLog(t *testing.T, path string, fn func(b *bolt.Bucket) error) {
+	t.Helper()
+	writeRawBucket(t, path, bucketIndex, func(index *bolt.Bucket) error {
+		tmp, err := index.Tx().CreateBucket([]byte("entries under test"))
+		if err != nil {
+			return err
+		}
+		if err := takeLogEntries(index, tmp); err != nil {
+			return err
+		}
+		if err := fn(tmp); err != nil {
+			return err
+		}
+		if err := tmp.ForEach(func(k, v []byte) error {
+			return index.Put(append([]byte{logPrefix}, k...), bytes.Clone(v))
+		}); err != nil {
+			return err
+		}
+		return index.Tx().DeleteBucket([]byte("entries under test"))
+	})
+}
+
+// takeLogEntries moves the audit log's entries out of the index bucket
+// into dst, under their numbers alone, as the log bucket of a vault before
+// root version 5 held them.
+func takeLogEntries(index, dst *bolt.Bucket) error {
+	var keys [][]byte
+	c := index.Cursor()
+	for k, v := c.Seek([]byte{logPrefix}); k != nil && k[0] == logPrefix; k, v = c.Next() {
+		keys = append(keys, bytes.Clone(k))
+		if err := dst.Put(bytes.Clone(k[1:]), bytes.Clone(v)); err != nil {
+			return err
+		}
+	}
+	for _, k := range keys {
+		if err := index.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readRawLog returns the audit log's entries of the vault file at path, by
+// number, as writeRawLog shows them.
+func readRawLog(t *testing.T, path string) [][2][]byte {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var kv [][2][]byte
+	db.View(func(btx *bolt.Tx) error {
+		c := btx.Bucket(bucketIndex).Cursor()
+		for k, v := c.Seek([]byte{logPrefix}); k != nil && k[0] == logPrefix; k, v = c.Next() {
+			kv = append(kv, [2][]byte{bytes.Clone(k[1:]), bytes.Clone(v)})
+		}
+		return nil
+	})
+	return kv
 }

@@ -20,25 +20,25 @@ import (
 // order. Any problem is an error wrapping ErrTampered.
 func (tx *Tx) verifyLog(lo, hi uint64) error {
 	count := tx.root.logCount
-	b := tx.btx.Bucket(bucketLog)
-	if hi < lo || b == nil {
+	s := tx.logStore()
+	if hi < lo || s.b == nil {
 		if count > 0 {
 			return tampered("the audit log ends at entry 0, but the vault counts %d: entries were removed from its end", count)
 		}
-		if b != nil && lo == 1 {
-			if k, _ := b.Cursor().First(); k != nil {
+		if s.b != nil && lo == 1 {
+			if k, _ := s.cursor().first(); k != nil {
 				return tampered("the audit log holds a value under %x that mysafe did not write", k)
 			}
 		}
 		return nil
 	}
 	vals := make([][]byte, 0, hi-lo+1)
-	c := b.Cursor()
+	c := s.cursor()
 	var k, v []byte
 	if lo == 1 {
-		k, v = c.First()
+		k, v = c.first()
 	} else {
-		k, v = c.Seek(logKey(lo))
+		k, v = c.seek(logKey(lo))
 	}
 	for want := lo; want <= hi; want++ {
 		if k == nil {
@@ -51,7 +51,7 @@ func (tx *Tx) verifyLog(lo, hi uint64) error {
 			return tampered("audit log entry %d was removed", want)
 		}
 		vals = append(vals, v)
-		k, v = c.Next()
+		k, v = c.next()
 	}
 	if hi == count && k != nil {
 		if len(k) != 8 {

@@ -1127,7 +1127,7 @@ func (tx *Tx) finish() error {
 		index.FillPercent = bulkFill
 	}
 	dirtyMids := map[int]bool{}
-	if err := tx.moveMids(index, dirtyMids); err != nil {
+	if err := tx.upgradeLayout(index, dirtyMids); err != nil {
 		return err
 	}
 	for _, n := range slices.Sorted(maps.Keys(tx.dirtyLeaves)) {
@@ -1170,12 +1170,23 @@ func (tx *Tx) finish() error {
 	return tx.sealRoot()
 }
 
-// moveMids moves the middle pages of a vault whose root predates version 4
-// to their keys after the leaves (see midKey), in the commit that first
-// writes it: each is read and checked where it was, deleted there, and
-// marked dirty, so that finish seals it again at its new key.
-func (tx *Tx) moveMids(index *bolt.Bucket, dirty map[int]bool) error {
+// upgradeLayout brings a vault whose root predates version 5 to the
+// current layout in the commit that first writes it. The middle pages of
+// a root before version 4 move to their keys after the leaves (see
+// midKey): each is read and checked where it was, deleted there, and
+// marked dirty, so that finish seals it again at its new key. The audit
+// log's entries move from the log bucket to the index bucket (see
+// logStore), as they are: each is sealed for its place in the log, wherever
+// it is kept, and the log is checked after the move like any other.
+func (tx *Tx) upgradeLayout(index *bolt.Bucket, dirty map[int]bool) error {
 	if tx.root.version >= rootVersion {
+		return nil
+	}
+	if err := tx.moveLog(index); err != nil {
+		return err
+	}
+	if tx.root.version >= rootVersion4 {
+		tx.root.version = rootVersion
 		return nil
 	}
 	for n := range numMids {

@@ -344,7 +344,8 @@ func Create(path string, o CreateOptions) (v *Vault, err error) {
 }
 
 func createBuckets(btx *bolt.Tx) error {
-	for _, b := range [][]byte{bucketRecords, bucketIndex, bucketData, bucketVersions, bucketLog} {
+	// The audit log is kept in the index bucket (see logStore).
+	for _, b := range [][]byte{bucketRecords, bucketIndex, bucketData, bucketVersions} {
 		if _, err := btx.CreateBucket(b); err != nil {
 			return err
 		}
