@@ -359,8 +359,9 @@ func TestClipboardX11(t *testing.T) {
 			t.Fatal(err)
 		}
 		err = db.Update(func(tx *bolt.Tx) error {
-			b := tx.Bucket([]byte("log"))
-			k := binary.BigEndian.AppendUint64(nil, entries[len(entries)-1].Seq)
+			// The log's entries are in the index, under 0x30 and their number.
+			b := tx.Bucket([]byte("index"))
+			k := binary.BigEndian.AppendUint64([]byte{0x30}, entries[len(entries)-1].Seq)
 			v := bytes.Clone(b.Get(k))
 			v[len(v)/2] ^= 1
 			return b.Put(k, v)

@@ -349,13 +349,15 @@ func cmdRawLog(ts *testscript.TestScript, neg bool, args []string) {
 	db, err := bolt.Open(ts.MkAbs(args[1]), 0o600, &bolt.Options{Timeout: time.Second})
 	ts.Check(err)
 	defer db.Close()
+	// Entries are kept in the index bucket under 0x30 and their number
+	// (docs/security.md, "File format").
 	key := func(s string) []byte {
 		n, err := strconv.ParseUint(s, 10, 64)
 		ts.Check(err)
-		return binary.BigEndian.AppendUint64(nil, n)
+		return binary.BigEndian.AppendUint64([]byte{0x30}, n)
 	}
 	ts.Check(db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("log"))
+		b := tx.Bucket([]byte("index"))
 		if b == nil || b.Get(key(args[2])) == nil {
 			return fmt.Errorf("no audit log entry %s", args[2])
 		}
@@ -373,7 +375,7 @@ func cmdRawLog(ts *testscript.TestScript, neg bool, args []string) {
 			return b.Put(k2, v1)
 		case "truncate":
 			c := b.Cursor()
-			for k, _ := c.Seek(key(args[2])); k != nil; k, _ = c.Seek(key(args[2])) {
+			for k, _ := c.Seek(key(args[2])); k != nil && k[0] == 0x30; k, _ = c.Seek(key(args[2])) {
 				if err := b.Delete(k); err != nil {
 					return err
 				}
