@@ -365,9 +365,10 @@ const indexFill = 0.75
 
 func spacerKey(n, i int) []byte { return []byte{byte(n >> 8), byte(n), byte(i)} }
 
-// isSpacer reports whether k, v is a spacer of leaf n.
+// isSpacer reports whether k, v (as a bbolt cursor gives them) is a spacer
+// of leaf n. A nil v is a nested bucket, which could hide anything.
 func isSpacer(k, v []byte) (n int, ok bool) {
-	if len(k) != 3 || k[2] < 1 || k[2] > spacersPerLeaf || len(v) != 0 {
+	if len(k) != 3 || k[2] < 1 || k[2] > spacersPerLeaf || v == nil || len(v) != 0 {
 		return 0, false
 	}
 	n = int(k[0])<<8 | int(k[1])

@@ -222,7 +222,8 @@ func (o *Options) fill() {
 }
 
 // guard runs fn, turning a panic or a memory fault inside bbolt (a damaged
-// file) into ErrDamaged.
+// file) into ErrDamaged, and bbolt's refusal to write a value where the
+// file holds a bucket into ErrTampered.
 func guard(path string, fn func() error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
@@ -230,7 +231,13 @@ func guard(path string, fn func() error) (err error) {
 			err = fmt.Errorf("%s: %w (%v)", path, ErrDamaged, p)
 		}
 	}()
-	return fn()
+	err = fn()
+	// mysafe keeps values under its buckets, never buckets: bbolt refuses
+	// to put or delete a value where someone else made a bucket.
+	if errors.Is(err, bolterrors.ErrIncompatibleValue) {
+		err = fmt.Errorf("%w: %s holds a bucket where mysafe keeps a value", ErrTampered, path)
+	}
+	return err
 }
 
 func (v *Vault) guard(fn func() error) error { return guard(v.path, fn) }
