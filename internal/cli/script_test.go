@@ -286,14 +286,48 @@ func cmdTruncate(ts *testscript.TestScript, neg bool, args []string) {
 // change the sealed records behind mysafe's back, as an attacker with write
 // access to the file could. rawvault datakey PATH damages the wrapped key
 // in the data key's age header (one letter of it), as a bad disk block
-// could: the header still parses, but no identity opens it.
+// could: the header still parses, but no identity opens it. rawvault
+// spacerbuckets PATH FILE replaces every empty spacer value after an index
+// leaf (a three-byte key) with a nested bucket holding FILE, a place to
+// hide data that holds no value.
 func cmdRawVault(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
-		ts.Fatalf("usage: rawvault swap|save|restore|datakey PATH ...")
+		ts.Fatalf("usage: rawvault swap|save|restore|datakey|spacerbuckets PATH ...")
 	}
 	db, err := bolt.Open(ts.MkAbs(args[1]), 0o600, &bolt.Options{Timeout: time.Second})
 	ts.Check(err)
 	defer db.Close()
+	if args[0] == "spacerbuckets" {
+		hidden, err := os.ReadFile(ts.MkAbs(args[2]))
+		ts.Check(err)
+		ts.Check(db.Update(func(tx *bolt.Tx) error {
+			index := tx.Bucket([]byte("index"))
+			var spacers [][]byte
+			index.ForEach(func(k, v []byte) error {
+				if len(k) == 3 && v != nil && len(v) == 0 {
+					spacers = append(spacers, bytes.Clone(k))
+				}
+				return nil
+			})
+			if len(spacers) == 0 {
+				return errors.New("no spacers in the index")
+			}
+			for _, k := range spacers {
+				if err := index.Delete(k); err != nil {
+					return err
+				}
+				b, err := index.CreateBucket(k)
+				if err != nil {
+					return err
+				}
+				if err := b.Put([]byte("hidden"), hidden); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		return
+	}
 	if args[0] == "datakey" {
 		ts.Check(db.Update(func(tx *bolt.Tx) error {
 			meta := tx.Bucket([]byte("meta"))
