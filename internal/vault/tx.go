@@ -1122,9 +1122,15 @@ func (tx *Tx) finish() error {
 		return nil
 	}
 	index := tx.btx.Bucket(bucketIndex)
-	index.FillPercent = indexFill
-	if len(tx.dirtyLeaves) >= bulkWrites {
+	switch {
+	case len(tx.dirtyLeaves) >= bulkWrites:
 		index.FillPercent = bulkFill
+	case tx.onlyUses():
+		// Nothing in the index grows but the audit log, whose full pages
+		// appends never touch again: fill them.
+		index.FillPercent = 1
+	default:
+		index.FillPercent = indexFill
 	}
 	dirtyMids := map[int]bool{}
 	if err := tx.upgradeLayout(index, dirtyMids); err != nil {
