@@ -93,7 +93,7 @@ func exitCode(err error) int {
 		errors.Is(err, vault.ErrNotFound):
 		return ExitNotFound
 	case errors.Is(err, errLocked), errors.Is(err, vault.ErrLocked), errors.Is(err, vault.ErrTampered),
-		errors.Is(err, vault.ErrNotVault), errors.Is(err, vault.ErrDamaged):
+		errors.Is(err, vault.ErrNotVault), errors.Is(err, vault.ErrDamaged), errors.Is(err, vault.ErrNewer):
 		return ExitLocked
 	}
 	return ExitFailure
@@ -120,6 +120,8 @@ func hintFor(err error) string {
 	switch {
 	case errors.Is(err, vault.ErrNoVault):
 		return "create one with `mysafe init`, or point --vault / MYSAFE_VAULT at an existing vault"
+	case errors.Is(err, vault.ErrNewer):
+		return "use the mysafe that wrote it (or a later one), or restore a backup made before it was written"
 	case errors.Is(err, vault.ErrRollback):
 		return "if you restored a backup or an older copy on purpose, accept it with `mysafe check --accept-rollback`; otherwise restore your latest backup"
 	case errors.As(err, new(*vault.StateError)):

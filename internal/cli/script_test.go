@@ -292,7 +292,7 @@ func cmdTruncate(ts *testscript.TestScript, neg bool, args []string) {
 // hide data that holds no value.
 func cmdRawVault(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
-		ts.Fatalf("usage: rawvault swap|save|restore|datakey|spacerbuckets PATH ...")
+		ts.Fatalf("usage: rawvault swap|save|restore|datakey|spacerbuckets|format PATH ...")
 	}
 	db, err := bolt.Open(ts.MkAbs(args[1]), 0o600, &bolt.Options{Timeout: time.Second})
 	ts.Check(err)
@@ -326,6 +326,10 @@ func cmdRawVault(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			return nil
 		}))
+		return
+	}
+	if args[0] == "format" && len(args) == 3 {
+		ts.Check(db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("format"), []byte(args[2])) }))
 		return
 	}
 	if args[0] == "datakey" {

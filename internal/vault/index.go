@@ -286,7 +286,14 @@ func (r *root) marshal() []byte {
 	return append(b, r.logHead[:]...)
 }
 
+// errNewerRoot reports a root of a version after rootVersion: sealed, so
+// written by a newer mysafe.
+var errNewerRoot = errors.New("newer root")
+
 func unmarshalRoot(b []byte) (*root, error) {
+	if len(b) > 0 && b[0] > rootVersion {
+		return nil, errNewerRoot
+	}
 	if !(len(b) == rootLen2 && b[0] == rootVersion2) && !(len(b) == rootLen && b[0] >= rootVersion3 && b[0] <= rootVersion) {
 		return nil, errIndex
 	}

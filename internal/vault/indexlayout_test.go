@@ -2,6 +2,8 @@ package vault
 
 import (
 	"bytes"
+	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -212,5 +214,59 @@ func TestLogMovesIntoIndex(t *testing.T) {
 	}
 	if rep, err := v.Check(false); err != nil || rep.OK() {
 		t.Fatalf("check missed the log bucket: %+v %v", rep, err)
+	}
+}
+
+// TestNewerVaultIsNamed: a vault written by a newer mysafe, in a format or
+// with an index version this one does not know, is refused as such (not as
+// damaged, not as a stranger's file), and nothing is written to it.
+func TestNewerVaultIsNamed(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		format string
+		root   byte
+		want   error
+	}{
+		{"format 3", "mysafe-vault-3", 0, ErrNewer},
+		{"format 10", "mysafe-vault-10", 0, ErrNewer},
+		{"format x", "mysafe-vault-x", 0, ErrNotVault},
+		{"format 0", "mysafe-vault-0", 0, ErrNotVault},
+		{"index version", "", rootVersion + 1, ErrNewer},
+		{"index version 255", "", 255, ErrNewer},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			v, path := newVault(t)
+			add(t, v, rec("alpha", "alpha-id"))
+			err := v.db.Update(func(btx *bolt.Tx) error {
+				if c.format != "" {
+					return btx.Bucket(bucketMeta).Put(keyFormat, []byte(c.format))
+				}
+				tx := newTx(v, btx, v.keys)
+				if err := tx.loadRoot(); err != nil {
+					return err
+				}
+				r := tx.root.marshal()
+				r[0] = c.root
+				return btx.Bucket(bucketHead).Put(keyRoot, tx.k.root.seal(bucketMeta, keyRoot, r))
+			})
+			v.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			before, _ := os.ReadFile(path)
+			v, err = Open(path, Options{})
+			if err == nil {
+				defer v.Close()
+				if err = v.UnlockWithPassphrase(pass); err == nil {
+					err = v.Update(func(tx *Tx) error { return tx.Put(rec("beta", "beta-id")) })
+				}
+			}
+			if !errors.Is(err, c.want) || errors.Is(err, ErrTampered) {
+				t.Fatalf("err = %v, want %v", err, c.want)
+			}
+			if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+				t.Error("the vault changed")
+			}
+		})
 	}
 }

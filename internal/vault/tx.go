@@ -303,6 +303,9 @@ func (tx *Tx) loadRoot() error {
 		return tampered("the root does not decrypt")
 	}
 	r, err := unmarshalRoot(pt)
+	if errors.Is(err, errNewerRoot) {
+		return fmt.Errorf("%s: %w (its index is of version %d; this mysafe reads versions up to %d)", tx.v.path, ErrNewer, pt[0], rootVersion)
+	}
 	if err != nil {
 		return tampered("the root: %v", err)
 	}

@@ -34,6 +34,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,6 +60,9 @@ var (
 	// truncated or overwritten file, or one that fell back to an older
 	// commit whose pages were already erased.
 	ErrDamaged = errors.New("vault file is damaged")
+	// ErrNewer means the vault was written by a newer mysafe, in a format
+	// or layout this one does not know: nothing is wrong with it.
+	ErrNewer = errors.New("vault was written by a newer mysafe")
 	// ErrRollback is wrapped by *RollbackError.
 	ErrRollback = errors.New("vault was rolled back")
 )
@@ -81,8 +85,9 @@ func (e *RollbackError) Error() string {
 func (e *RollbackError) Is(target error) bool { return target == ErrRollback || target == ErrTampered }
 
 const (
-	formatV1 = "mysafe-vault-1"
-	formatV2 = "mysafe-vault-2"
+	formatPrefix = "mysafe-vault-"
+	formatV1     = formatPrefix + "1"
+	formatV2     = formatPrefix + "2"
 )
 
 var (
@@ -440,6 +445,13 @@ func Open(path string, o Options) (*Vault, error) {
 	return v, nil
 }
 
+// newerFormat reports whether n, the number of a format "mysafe-vault-n",
+// is after the formats this mysafe knows.
+func newerFormat(n string) bool {
+	i, err := strconv.Atoi(n)
+	return err == nil && i > 2
+}
+
 // open opens the database and reads its format.
 func (v *Vault) open(readOnly bool) error {
 	db, err := openDB(v.path, readOnly, v.wholeFile, v.lockTimeout)
@@ -459,6 +471,9 @@ func (v *Vault) open(readOnly bool) error {
 				ok = btx.Bucket(bucketRecords) != nil && btx.Bucket(bucketData) != nil
 			case formatV2:
 				ok = btx.Bucket(bucketRecords) != nil && btx.Bucket(bucketIndex) != nil && btx.Bucket(bucketData) != nil
+			}
+			if n, isMysafe := strings.CutPrefix(v.format, formatPrefix); !ok && isMysafe && newerFormat(n) {
+				return fmt.Errorf("%s: %w (its format is %q; this mysafe reads %q and %q)", v.path, ErrNewer, v.format, formatV1, formatV2)
 			}
 			if !ok || len(meta.Get(keyVaultID)) != 16 {
 				return fmt.Errorf("%s: %w", v.path, ErrNotVault)
