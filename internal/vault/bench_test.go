@@ -156,7 +156,7 @@ func benchAddWrites(b *testing.B, logEntries int) {
 	pageSize := int64(v.db.Info().PageSize)
 	// Adds alternate: the record alone, and the record with its audit log
 	// entry, as `mysafe add` writes it.
-	var total, logged, most [2]int64
+	var total, logged, most, over [2]int64
 	b.ResetTimer()
 	i := 0
 	for b.Loop() {
@@ -180,6 +180,9 @@ func benchAddWrites(b *testing.B, logEntries int) {
 		n := (writtenBytes() - before) / pageSize * pageSize
 		total[i%2] += n
 		most[i%2] = max(most[i%2], n)
+		if n > 64<<10 {
+			over[i%2]++
+		}
 		logged[i%2]++
 		i++
 	}
@@ -187,6 +190,8 @@ func benchAddWrites(b *testing.B, logEntries int) {
 	b.ReportMetric(float64(total[1])/float64(max(logged[1], 1)), "bytes-written/add+log")
 	b.ReportMetric(float64(most[0]), "max-bytes-written/add")
 	b.ReportMetric(float64(most[1]), "max-bytes-written/add+log")
+	b.ReportMetric(float64(over[0]), "adds-over-64KiB")
+	b.ReportMetric(float64(over[1]), "adds+log-over-64KiB")
 }
 
 // BenchmarkLogAppend appends one audit log entry (a reveal: the entry and
