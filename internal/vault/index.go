@@ -365,10 +365,21 @@ func midOf(k []byte, version byte) (int, bool) {
 const spacersPerLeaf = 3
 
 // indexFill is how full bbolt fills the index's pages when it splits one
-// (bulkFill when a transaction writes most leaves): above a half, so that a
-// leaf of up to 3 KiB and its spacers stay on one page, and a page split
-// leaves no page holding spacers alone.
+// (fullIndexFill when a transaction writes most leaves or only appends to
+// the audit log): above a half, so that a leaf of up to 3 KiB and its
+// spacers stay on one page, and a page split leaves no page holding
+// spacers alone.
 const indexFill = 0.75
+
+// fullIndexFill fills the index's pages fuller where little will grow in
+// them again, but not full: bbolt splits branch pages at the same fill as
+// leaves, and a split of the branch page above the log's last page must
+// leave enough to its right (15%, about 24 pages) to keep the 16 pages of
+// middle pages and the log's last page under one branch page, which every
+// logged change then writes once. Filled to the brim, the split left the
+// log's end under a branch page of its own for good, one more page in
+// every change.
+const fullIndexFill = 0.85
 
 func spacerKey(n, i int) []byte { return []byte{byte(n >> 8), byte(n), byte(i)} }
 

@@ -1127,11 +1127,11 @@ func (tx *Tx) finish() error {
 	index := tx.btx.Bucket(bucketIndex)
 	switch {
 	case len(tx.dirtyLeaves) >= bulkWrites:
-		index.FillPercent = bulkFill
+		index.FillPercent = fullIndexFill
 	case tx.onlyUses():
-		// Nothing in the index grows but the audit log, whose full pages
-		// appends never touch again: fill them.
-		index.FillPercent = 1
+		// Nothing in the index grows but the audit log, whose pages
+		// appends never touch again once they are split.
+		index.FillPercent = fullIndexFill
 	default:
 		index.FillPercent = indexFill
 	}
