@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/mysafe/mysafe/internal/audit"
 )
 
 // pageRole says where a page of a bbolt file sits: in which bucket
@@ -256,5 +258,114 @@ func TestCheckSpacers(t *testing.T) {
 				t.Fatalf("check missed the spacer: %+v %v", rep, err)
 			}
 		})
+	}
+}
+
+// indexBranches returns, for each branch page right above the index
+// bucket's leaves (the root itself while the index has one level of
+// branch pages, those one level below it when it has two), the keys of the
+// leaves under it, in order, reading the newest commit of the file's bytes.
+func indexBranches(t testing.TB, file []byte) [][]string {
+	t.Helper()
+	roles, ps := pageRoles(t, file)
+	var root uint64
+	found := false
+	for id, r := range roles {
+		if r.bucket == "index" && r.depth == 0 && r.kind == "branch" {
+			root, found = id, true
+		}
+	}
+	if !found {
+		t.Fatal("the index has no branch page at its root")
+	}
+	children := func(id uint64) []uint64 {
+		p := file[int(id)*ps:]
+		var out []uint64
+		for i := range int(binary.LittleEndian.Uint16(p[10:])) {
+			out = append(out, binary.LittleEndian.Uint64(p[pageHeaderSize+16*i+8:]))
+		}
+		return out
+	}
+	if roles[children(root)[0]].kind == "leaf" {
+		var keys []string // one level of branch pages: the root
+		for _, l := range children(root) {
+			keys = append(keys, roles[l].keys...)
+		}
+		return [][]string{keys}
+	}
+	var out [][]string
+	for _, b := range children(root) {
+		var keys []string
+		for _, l := range children(b) {
+			keys = append(keys, roles[l].keys...)
+		}
+		out = append(out, keys)
+	}
+	return out
+}
+
+// TestLogEndStaysWithMiddlePages: as the audit log grows by commits that
+// only record uses, bbolt splits the branch pages above the log's end again
+// and again; every split keeps the log's last page under the branch page of
+// the 64 middle pages, so that a change with its log entry writes one
+// branch page for both, however long the log.
+func TestLogEndStaysWithMiddlePages(t *testing.T) {
+	v, path := newVault(t)
+	r := rec("payments", "pay")
+	add(t, v, r)
+	if err := v.Update(func(tx *Tx) error {
+		for i := range 400 { // leaves under every middle page
+			if err := tx.Put(rec(fmt.Sprintf("record-%d", i), fmt.Sprintf("id-%d", i))); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e := audit.Entry{Action: audit.Reveal, RecordID: r.ID, Name: r.Name, Identifier: r.Identifier, Detail: "client-secret",
+		Actor: audit.Actor{User: "someone", Host: "a-host.example.com", Job: "github:1234567890/1"}}
+	splits := 0
+	last := 0
+	for range 80 {
+		if err := v.Update(func(tx *Tx) error {
+			for range 100 {
+				if err := tx.Log(e); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		branches := indexBranches(t, readFile(t, path))
+		if len(branches) != last {
+			splits, last = splits+1, len(branches)
+		}
+		isMid := func(k string) bool { return len(k) == 1 && k[0] >= midKeyBase && k[0] < midKeyBase+numMids }
+		mids := 0
+		for _, b := range branches {
+			for _, k := range b {
+				if isMid(k) {
+					mids++
+				}
+			}
+		}
+		end := branches[len(branches)-1]
+		midsAtEnd, logEnd := 0, false
+		for _, k := range end {
+			switch {
+			case isMid(k):
+				midsAtEnd++
+			case len(k) == 9 && k[0] == logPrefix:
+				logEnd = true
+			}
+		}
+		if mids != numMids || midsAtEnd != mids || !logEnd {
+			t.Fatalf("with %d branch pages in the index, the last holds %d of the %d middle pages, and the log's end: %v", len(branches), midsAtEnd, mids, logEnd)
+		}
+	}
+	if splits < 3 {
+		t.Fatalf("the log made %d branch pages in the index; the test needs more", last)
 	}
 }
