@@ -348,6 +348,7 @@ func checkTree(tx *Tx, rep *CheckReport, problem func(string, ...any)) {
 			problem("record %s (%s): %s", r.ID, r.Name, p)
 		}
 	}
+	checkUnknown(tx.btx, problem)
 	for _, b := range []struct {
 		bucket []byte
 		kind   byte
@@ -364,6 +365,41 @@ func checkTree(tx *Tx, rep *CheckReport, problem func(string, ...any)) {
 			}
 			if _, ok, err := tx.entry(b.kind, string(k)); err == nil && !ok {
 				problem("%s %x was added behind mysafe's back", what, k)
+			}
+			return nil
+		})
+	}
+}
+
+// checkUnknown reports what mysafe never writes and never reads, and so
+// could hide anything behind a clean check: a top-level bucket it does not
+// know, a key of the meta or head bucket it does not know, a nested bucket
+// in either, and a root left in meta beside the one in head.
+func checkUnknown(btx *bolt.Tx, problem func(string, ...any)) {
+	known := [][]byte{bucketMeta, bucketHead, bucketRecords, bucketSecrets, bucketIndex, bucketData, bucketVersions, bucketLog}
+	btx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+		if !slices.ContainsFunc(known, func(k []byte) bool { return bytes.Equal(k, name) }) {
+			problem("the vault holds a bucket %q that mysafe did not write", name)
+		}
+		return nil
+	})
+	head := btx.Bucket(bucketHead)
+	for _, b := range []struct {
+		bucket []byte
+		keys   [][]byte
+	}{
+		{bucketMeta, [][]byte{keyFormat, keyVaultID, keyIdentity, keyDataKey, keyPublicKeys, keyIdentityCheck, keyRoot}},
+		{bucketHead, [][]byte{keyRoot}},
+	} {
+		bucket := btx.Bucket(b.bucket)
+		if bucket == nil {
+			continue
+		}
+		bucket.ForEach(func(k, v []byte) error {
+			// Once head exists, a root in meta is never read.
+			stale := bytes.Equal(b.bucket, bucketMeta) && bytes.Equal(k, keyRoot) && head != nil
+			if v == nil || stale || !slices.ContainsFunc(b.keys, func(want []byte) bool { return bytes.Equal(want, k) }) {
+				problem("the %s bucket holds %q, which mysafe did not write", b.bucket, k)
 			}
 			return nil
 		})

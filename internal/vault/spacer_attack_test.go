@@ -118,3 +118,61 @@ func TestIndexSpacerAttacks(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckReportsUnknownBuckets: someone who can write the file hides
+// data where mysafe never reads (a bucket of their own, a key of the meta
+// or head bucket, a nested bucket, a root left in meta beside head's).
+// Every command still works, and check reports each one.
+func TestCheckReportsUnknownBuckets(t *testing.T) {
+	hide := func(b *bolt.Bucket, k []byte) error {
+		nested, err := b.CreateBucket(k)
+		if err != nil {
+			return err
+		}
+		return nested.Put([]byte("k"), []byte("hidden"))
+	}
+	for _, c := range []struct {
+		name, report string
+		edit         func(tx *bolt.Tx) error
+	}{
+		{"top-level bucket", `bucket "junk"`, func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucket([]byte("junk"))
+			if err != nil {
+				return err
+			}
+			return b.Put([]byte("k"), []byte("hidden"))
+		}},
+		{"meta key", `meta bucket holds "junk"`, func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put([]byte("junk"), []byte("hidden")) }},
+		{"head key", `head bucket holds "junk"`, func(tx *bolt.Tx) error { return tx.Bucket(bucketHead).Put([]byte("junk"), []byte("hidden")) }},
+		{"nested bucket in meta", `meta bucket holds "junk"`, func(tx *bolt.Tx) error { return hide(tx.Bucket(bucketMeta), []byte("junk")) }},
+		{"root in meta beside head", `meta bucket holds "root"`, func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketMeta).Put(keyRoot, bytes.Clone(tx.Bucket(bucketHead).Get(keyRoot)))
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			v, path := newVault(t)
+			add(t, v, rec("alpha", "a"))
+			if rep, err := v.Check(false); err != nil || !rep.OK() {
+				t.Fatalf("check before: %+v %v", rep, err)
+			}
+			v.Close()
+			db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Update(c.edit); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			v, err = reopen(t, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := v.Check(false)
+			v.Close()
+			if err != nil || !strings.Contains(strings.Join(rep.Problems, "\n"), c.report) {
+				t.Fatalf("check: %+v %v, want a problem naming %s", rep, err, c.report)
+			}
+		})
+	}
+}
