@@ -289,14 +289,31 @@ func cmdTruncate(ts *testscript.TestScript, neg bool, args []string) {
 // could: the header still parses, but no identity opens it. rawvault
 // spacerbuckets PATH FILE replaces every empty spacer value after an index
 // leaf (a three-byte key) with a nested bucket holding FILE, a place to
-// hide data that holds no value.
+// hide data that holds no value. rawvault hide PATH FILE keeps FILE where
+// mysafe never reads: in a bucket of its own and under a key of the meta
+// bucket that mysafe does not use.
 func cmdRawVault(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
-		ts.Fatalf("usage: rawvault swap|save|restore|datakey|spacerbuckets|format PATH ...")
+		ts.Fatalf("usage: rawvault swap|save|restore|datakey|spacerbuckets|hide|format PATH ...")
 	}
 	db, err := bolt.Open(ts.MkAbs(args[1]), 0o600, &bolt.Options{Timeout: time.Second})
 	ts.Check(err)
 	defer db.Close()
+	if args[0] == "hide" {
+		hidden, err := os.ReadFile(ts.MkAbs(args[2]))
+		ts.Check(err)
+		ts.Check(db.Update(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucket([]byte("stash"))
+			if err != nil {
+				return err
+			}
+			if err := b.Put([]byte("hidden"), hidden); err != nil {
+				return err
+			}
+			return tx.Bucket([]byte("meta")).Put([]byte("stash"), hidden)
+		}))
+		return
+	}
 	if args[0] == "spacerbuckets" {
 		hidden, err := os.ReadFile(ts.MkAbs(args[2]))
 		ts.Check(err)
