@@ -402,7 +402,10 @@ func putLeaf(index *bolt.Bucket, n int, sealed []byte) error {
 	c := index.Cursor()
 	for i := 1; i <= spacersPerLeaf; i++ {
 		k := spacerKey(n, i)
-		if got, _ := c.Seek(k); bytes.Equal(got, k) {
+		if there, err := spacerThere(c, k); err != nil || there {
+			if err != nil {
+				return err
+			}
 			continue
 		}
 		if err := index.Put(k, []byte{}); err != nil {
@@ -412,12 +415,33 @@ func putLeaf(index *bolt.Bucket, n int, sealed []byte) error {
 	return nil
 }
 
+// spacerThere reports whether spacer k is in the index, and refuses as
+// tampering a value or a bucket under its key: a write that keeps or
+// removes a leaf does not carry along, or silently drop, what someone
+// hid next to it.
+func spacerThere(c *bolt.Cursor, k []byte) (bool, error) {
+	got, v := c.Seek(k)
+	switch {
+	case !bytes.Equal(got, k):
+		return false, nil
+	case v == nil:
+		return false, tampered("index page %x holds a bucket where mysafe keeps a value", k)
+	case len(v) != 0:
+		return false, tampered("index page %x holds data where mysafe keeps nothing", k)
+	}
+	return true, nil
+}
+
 // deleteLeaf removes leaf n and its spacers.
 func deleteLeaf(index *bolt.Bucket, n int) error {
 	if err := index.Delete(leafKey(n)); err != nil {
 		return err
 	}
+	c := index.Cursor()
 	for i := 1; i <= spacersPerLeaf; i++ {
+		if _, err := spacerThere(c, spacerKey(n, i)); err != nil {
+			return err
+		}
 		if err := index.Delete(spacerKey(n, i)); err != nil {
 			return err
 		}

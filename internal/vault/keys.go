@@ -133,6 +133,12 @@ func (s *sealer) openScratch(sc *scratch, bucket, key, sealed []byte) ([]byte, e
 	var dst, ad []byte
 	if sc != nil {
 		sc.ad = s.appendAD(sc.ad[:0], bucket, key)
+		// A buffer too small is wiped and replaced here: Open would
+		// otherwise drop it, with the last plaintext in it, for a new one.
+		if need := len(sealed) - chacha20poly1305.NonceSizeX - s.aead.Overhead(); cap(sc.pt) < need {
+			sc.wipe()
+			sc.pt = make([]byte, 0, max(need, 2*cap(sc.pt)))
+		}
 		dst, ad = sc.pt[:0], sc.ad
 	} else {
 		ad = s.ad(bucket, key)
@@ -149,7 +155,7 @@ func (s *sealer) openScratch(sc *scratch, bucket, key, sealed []byte) ([]byte, e
 }
 
 // scratch holds the buffers of openScratch. Its plaintext buffer is
-// cleared by wipe.
+// cleared by wipe, and when openScratch needs a larger one.
 type scratch struct{ pt, ad []byte }
 
 func (sc *scratch) wipe() { clear(sc.pt[:cap(sc.pt)]) }

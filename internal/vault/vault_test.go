@@ -447,3 +447,34 @@ func TestSortEntries(t *testing.T) {
 		}
 	}
 }
+
+// TestScratchWipesWhatItOutgrows: when a value does not fit the scratch
+// buffer, the buffer it replaces is wiped, not left in memory with the
+// last plaintext it held.
+func TestScratchWipesWhatItOutgrows(t *testing.T) {
+	k, err := deriveKeys(bytes.Repeat([]byte{1}, 16), bytes.Repeat([]byte{2}, 32), "AGE-SECRET-KEY-1TEST")
+	if err != nil {
+		t.Fatal(err)
+	}
+	small := k.records.seal(bucketRecords, []byte("k1"), []byte("a small secret value"))
+	large := k.records.seal(bucketRecords, []byte("k2"), bytes.Repeat([]byte("large "), 200))
+	var sc scratch
+	pt, err := k.records.openScratch(&sc, bucketRecords, []byte("k1"), small)
+	if err != nil || string(pt) != "a small secret value" {
+		t.Fatalf("open: %q, %v", pt, err)
+	}
+	old := sc.pt[:cap(sc.pt)]
+	if pt, err = k.records.openScratch(&sc, bucketRecords, []byte("k2"), large); err != nil || len(pt) != 1200 {
+		t.Fatalf("open: %d bytes, %v", len(pt), err)
+	}
+	if &old[0] == &sc.pt[:1][0] {
+		t.Fatal("the buffer was not replaced; the test needs a larger value")
+	}
+	if !bytes.Equal(old, make([]byte, len(old))) {
+		t.Errorf("the outgrown buffer still holds %q", old)
+	}
+	sc.wipe()
+	if !bytes.Equal(sc.pt[:cap(sc.pt)], make([]byte, cap(sc.pt))) {
+		t.Error("wipe left plaintext")
+	}
+}
