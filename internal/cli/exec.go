@@ -171,10 +171,6 @@ func execRun(o *ExecOptions) error {
 	return runChild(cmd, !f.IO.StdinTTY, masks)
 }
 
-// forwarded are the signals passed on to the child; SIGINT and SIGQUIT only
-// when no terminal delivers them to it directly.
-var forwarded = []os.Signal{syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH}
-
 // runChild runs cmd to its end, passing signals on, and returns its exit
 // status as a *commandExit (nil for 0).
 func runChild(cmd *exec.Cmd, forwardInterrupt bool, masks []*mask.Writer) error {
