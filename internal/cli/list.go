@@ -184,12 +184,14 @@ func (rs *listRows) add(r *secret.Record) {
 	var prefix [16]byte
 	copy(prefix[:], lower)
 	k.prefix = [2]uint64{binary.BigEndian.Uint64(prefix[:8]), binary.BigEndian.Uint64(prefix[8:])}
-	when := r.LastUsedAt
-	if rs.sortBy == "updated" {
+	switch when := r.LastUsedAt; rs.sortBy {
+	case "updated":
 		when = r.UpdatedAt
-	}
-	if !when.IsZero() {
-		k.when = when.UnixNano()
+		fallthrough
+	case "last-use":
+		if !when.IsZero() {
+			k.when = when.UnixNano()
+		}
 	}
 	rs.order = append(rs.order, k)
 }
@@ -200,6 +202,7 @@ func (rs *listRows) add(r *secret.Record) {
 func (rs *listRows) appendCells(b []byte, r *secret.Record) []byte {
 	c := rs.cells[:0]
 	var lens, widths [len(listHeader)]int
+	plain := [len(listHeader)]string{r.Name, dash(r.Identifier), r.URL, dash(r.Method), "", r.Owner, ""}
 	for i := range listHeader {
 		start, w := len(c), 0
 		switch i {
@@ -209,7 +212,7 @@ func (rs *listRows) appendCells(b []byte, r *secret.Record) []byte {
 			c = appendLastUse(c, r.LastUsedAt)
 			w = len(c) - start
 		default:
-			v := display.Safe([...]string{r.Name, dash(r.Identifier), r.URL, dash(r.Method), "", r.Owner}[i])
+			v := display.Safe(plain[i])
 			c, w = append(c, v...), display.Width(v)
 		}
 		lens[i], widths[i] = len(c)-start, w
